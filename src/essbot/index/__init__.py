@@ -1,0 +1,1 @@
+"""Index: embedding backends, the FAISS + BM25 store and its manifest."""

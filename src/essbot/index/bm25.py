@@ -1,0 +1,84 @@
+"""French BM25 (bm25s): accent folding, French stop words, Snowball stemming, article references kept whole."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+_TOKEN = re.compile(r"\w+")
+# "L. 3332-17-1", "L3332-17-1" and "art. L 3332-17-1" all become the single token "l3332_17_1".
+_CODE_ARTICLE = re.compile(r"\b([lrd])\.?\s?(\d{3,4}(?:-\d+)+)\b", re.IGNORECASE)
+_ELISION = re.compile(r"\b[cdjlmnst]['’]|\bqu['’]|\bjusqu['’]|\blorsqu['’]|\bpuisqu['’]", re.IGNORECASE)
+
+
+def fold_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("œ", "oe").replace("æ", "ae")
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_FRENCH
+
+    extra = {"a", "ete", "etre", "ainsi", "cette", "ces", "cet", "dont", "ou", "plus", "peut", "peuvent", "fait"}
+    return frozenset(fold_accents(word.lower()) for word in STOPWORDS_FRENCH) | extra
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("french")
+
+
+def tokenize_french(text: str) -> list[str]:
+    """Tokens for BM25: lower-case, elisions removed, accents folded, stop words dropped, stemmed."""
+    text = _CODE_ARTICLE.sub(lambda m: f" {m.group(1)}{m.group(2).replace('-', '_')} ", text)
+    text = fold_accents(_ELISION.sub(" ", text.lower()))
+    stop = _stopwords()
+    words = [word for word in _TOKEN.findall(text) if word not in stop and (len(word) > 1 or word.isdigit())]
+    stemmer = _stemmer()
+    return [word if "_" in word or word.isdigit() else stemmer.stemWord(word) for word in words]
+
+
+class FrenchBM25:
+    """A BM25 index over the chunk texts, in the same order as the FAISS index."""
+
+    def __init__(self, retriever: Any, size: int) -> None:
+        self._retriever = retriever
+        self.size = size
+
+    @classmethod
+    def build(cls, texts: list[str]) -> FrenchBM25:
+        import bm25s
+
+        retriever = bm25s.BM25(method="lucene")
+        tokens = [tokenize_french(text) or ["_vide_"] for text in texts]
+        retriever.index(tokens, show_progress=False)
+        return cls(retriever, len(texts))
+
+    def save(self, directory: Path) -> None:
+        self._retriever.save(str(directory), show_progress=False)
+
+    @classmethod
+    def load(cls, directory: Path, size: int) -> FrenchBM25:
+        import bm25s
+
+        return cls(bm25s.BM25.load(str(directory), show_progress=False, verbosity=0), size)
+
+    def search(self, query: str, k: int) -> list[tuple[int, float]]:
+        """Return (position, score) pairs, best first, for documents sharing at least one term."""
+        vocab = self._retriever.vocab_dict
+        tokens = [token for token in tokenize_french(query) if token in vocab]
+        if not tokens or self.size == 0:
+            return []
+        scores = self._retriever.get_scores(tokens)
+        k = min(k, self.size)
+        top = np.argpartition(-scores, k - 1)[:k]
+        ranked = sorted(((int(i), float(scores[i])) for i in top if scores[i] > 0), key=lambda pair: -pair[1])
+        return ranked

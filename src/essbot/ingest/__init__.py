@@ -1,0 +1,1 @@
+"""Ingestion: load files, clean their text, split it into chunks, and keep the index in step."""

@@ -1,0 +1,240 @@
+"""Incremental ingestion: only new or changed files are parsed and only unseen texts are embedded."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from essbot import messages
+from essbot.config import Settings
+from essbot.errors import EssbotError, NothingIndexedError
+from essbot.index.embeddings import EssbotEmbedding, create_embedding
+from essbot.index.store import (
+    FileRecord,
+    Manifest,
+    VectorIndex,
+    check_compatible,
+    index_lock,
+    publish_index,
+    read_manifest,
+)
+from essbot.ingest.clean import clean_document
+from essbot.ingest.loaders import SkippedFile, load_document
+from essbot.ingest.split import Chunk, split_into_chunks
+
+
+@dataclass
+class SkippedSource:
+    source: str
+    reason: str
+
+
+@dataclass
+class IngestReport:
+    """What an ingest run did, for the CLI summary, the HTTP API and the tests."""
+
+    index_dir: Path
+    indexed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[SkippedSource] = field(default_factory=list)
+    removed_files: list[str] = field(default_factory=list)
+    chunks_added: int = 0
+    chunks_removed: int = 0
+    chunks_total: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+    changed: bool = False
+
+    def summary(self) -> str:
+        if not self.changed:
+            return messages.INGEST_NOTHING_CHANGED.format(
+                index=self.index_dir, chunks=self.chunks_total, files=len(self.unchanged)
+            )
+        return messages.INGEST_SUMMARY.format(
+            index=self.index_dir, indexed=len(self.indexed), unchanged=len(self.unchanged),
+            skipped=len(self.skipped), added=self.chunks_added, removed=self.chunks_removed,
+            total=self.chunks_total, embedded=self.embedded, seconds=self.seconds,
+        )
+
+
+def discover_files(paths: Sequence[Path]) -> list[tuple[Path, str]]:
+    """Files under the given paths with their `source` name (relative path; prefixed when several roots)."""
+    found: dict[str, Path] = {}
+    for root in paths:
+        if not root.exists():
+            raise EssbotError(messages.INGEST_PATH_MISSING.format(path=root))
+        prefix = f"{root.name}/" if len(paths) > 1 and root.is_dir() else ""
+        if root.is_file():
+            found[root.name] = root
+            continue
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "__")))
+            for name in sorted(filenames):
+                if not name.startswith((".", "~$")):
+                    path = Path(dirpath) / name
+                    found[prefix + path.relative_to(root).as_posix()] = path
+    return sorted(((path, source) for source, path in found.items()), key=lambda item: item[1])
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def embedding_key(model_id: str, text: str) -> str:
+    return hashlib.sha256(f"{model_id}\x1f{text}".encode()).hexdigest()
+
+
+def _progress(iterable, total: int, desc: str, enabled: bool):  # type: ignore[no-untyped-def]
+    if not enabled:
+        return iterable
+    from tqdm import tqdm
+
+    return tqdm(iterable, total=total, desc=desc, unit="fichier" if "Analyse" in desc else "lot", leave=False)
+
+
+def embed_missing(
+    texts: list[str], model: EssbotEmbedding, cache: dict[str, np.ndarray], batch_size: int, progress: bool
+) -> int:
+    """Embed every text whose key is not in `cache` (each distinct text once), filling the cache."""
+    keys = {embedding_key(model.model_id, text): text for text in texts}
+    todo = sorted((key for key in keys if key not in cache), key=lambda key: len(keys[key]))
+    batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
+    for batch in _progress(batches, len(batches), messages.INGEST_EMBEDDING, progress and bool(batches)):
+        for key, vector in zip(batch, model.encode_passages([keys[key] for key in batch]), strict=True):
+            cache[key] = vector
+    return len(todo)
+
+
+def ingest(
+    paths: Sequence[Path],
+    settings: Settings,
+    *,
+    rebuild: bool = False,
+    progress: bool = False,
+    embedding: EssbotEmbedding | None = None,
+) -> IngestReport:
+    """Bring the index at settings.index_dir in step with the files under `paths`."""
+    started = time.perf_counter()
+    index_dir = settings.index_dir
+    report = IngestReport(index_dir)
+    files = discover_files(paths)
+    with index_lock(index_dir):
+        old_manifest = None if rebuild else read_manifest(index_dir)
+        same_splitter = old_manifest is not None and old_manifest.splitter == settings.splitter_signature()
+        if old_manifest is not None:
+            check_compatible(old_manifest, index_dir, None)
+        old_records = old_manifest.files if old_manifest and same_splitter else {}
+
+        records: dict[str, FileRecord] = {}
+        new_chunks: dict[str, list[Chunk]] = {}
+        for path, source in _progress(files, len(files), messages.INGEST_SCANNING, progress):
+            stat = path.stat()
+            old = old_records.get(source)
+            if old and old.size == stat.st_size and old.mtime_ns == stat.st_mtime_ns:
+                records[source] = old
+                continue
+            digest = _sha256(path)
+            if old and old.sha256 == digest:
+                records[source] = FileRecord(**{**old.__dict__, "mtime_ns": stat.st_mtime_ns})
+                continue
+            record = FileRecord(source, digest, stat.st_size, stat.st_mtime_ns)
+            records[source] = record
+            try:
+                doc = load_document(path, source, settings.max_file_bytes)
+                chunks = split_into_chunks(
+                    clean_document(doc), source=source, title=doc.title, doc_type=doc.doc_type,
+                    chunk_size_words=settings.chunk_size_words, chunk_overlap_words=settings.chunk_overlap_words,
+                )
+                if not chunks:
+                    raise SkippedFile(messages.SKIP_NO_TEXT)
+            except SkippedFile as skip:
+                record.skipped = skip.reason
+                continue
+            record.title, record.doc_type, record.chunk_ids = doc.title, doc.doc_type, [c.chunk_id for c in chunks]
+            record.pages = len(doc.pages) if doc.doc_type == "pdf" else None
+            new_chunks[source] = chunks
+            report.indexed.append(source)
+
+        for source, record in records.items():
+            if record.skipped:
+                report.skipped.append(SkippedSource(source, record.skipped))
+            elif source not in new_chunks:
+                report.unchanged.append(source)
+        report.removed_files = sorted(set(old_manifest.files if old_manifest else {}) - set(records))
+        structure_changed = bool(new_chunks or report.removed_files) or old_manifest is None or not same_splitter
+        if not structure_changed and not rebuild:
+            report.chunks_total = old_manifest.chunk_count if old_manifest else 0
+            _persist_manifest_stats(index_dir, old_manifest, records)
+            report.seconds = time.perf_counter() - started
+            return report
+        _rebuild(report, settings, old_manifest, records, new_chunks, embedding, progress)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _persist_manifest_stats(index_dir: Path, manifest: Manifest | None, records: dict[str, FileRecord]) -> None:
+    """Record new mtimes of touched-but-identical files so the next run skips hashing them."""
+    if manifest is None or all(manifest.files.get(s) == r for s, r in records.items()):
+        return
+    manifest.files = records
+    tmp = index_dir / "manifest.json.tmp"
+    tmp.write_text(manifest.to_json(), encoding="utf-8")
+    os.replace(tmp, index_dir / "manifest.json")
+
+
+def _rebuild(
+    report: IngestReport,
+    settings: Settings,
+    old_manifest: Manifest | None,
+    records: dict[str, FileRecord],
+    new_chunks: dict[str, list[Chunk]],
+    embedding: EssbotEmbedding | None,
+    progress: bool,
+) -> None:
+    model = embedding or create_embedding(settings)
+    old_index = None
+    if old_manifest is not None:
+        if old_manifest.embedding_model != model.model_id:
+            check_compatible(old_manifest, settings.index_dir, model.model_id)
+        old_index = VectorIndex.load(settings.index_dir, model.model_id)
+    old_chunks = {chunk.chunk_id: chunk for chunk in old_index.chunks} if old_index else {}
+    # Vectors of the previous build, keyed by what was embedded: reused whatever file the text is in now.
+    cache: dict[str, np.ndarray] = {}
+    if old_index is not None:
+        for chunk, vector in zip(old_index.chunks, old_index.vectors(), strict=True):
+            cache[embedding_key(model.model_id, chunk.embed_text)] = vector
+
+    chunks: list[Chunk] = []
+    for source in sorted(records):
+        record = records[source]
+        if record.skipped:
+            continue
+        if source in new_chunks:
+            chunks.extend(new_chunks[source])
+        else:
+            chunks.extend(old_chunks[cid] for cid in record.chunk_ids if cid in old_chunks)
+    if not chunks:
+        raise NothingIndexedError(messages.INGEST_NOTHING_INDEXED)
+
+    report.embedded = embed_missing(
+        [c.embed_text for c in chunks], model, cache, settings.embedding_batch_size, progress
+    )
+    vectors = np.stack([cache[embedding_key(model.model_id, c.embed_text)] for c in chunks]).astype(np.float32)
+    manifest = Manifest(model.model_id, model.dim, settings.splitter_signature(), files=records)
+    publish_index(settings.index_dir, manifest, chunks, vectors)
+
+    old_ids, new_ids = set(old_chunks), {chunk.chunk_id for chunk in chunks}
+    report.chunks_added = len(new_ids - old_ids)
+    report.chunks_removed = len(old_ids - new_ids)
+    report.chunks_total = len(chunks)
+    report.changed = True
