@@ -40,6 +40,31 @@ class Settings:
     top_k: int = 5
     candidates: int = 30
     rrf_k: int = 60
+    dedupe_threshold: float = 0.8
+    rerank_model: str = ""
+
+    # answering
+    generator: str = "extractive"
+    max_question_chars: int = 2000
+    abstain_min_coverage: float = 0.5
+    abstain_min_dense: float = 0.80
+    extractive_max_sentences: int = 3
+    extractive_max_words: int = 110
+
+    # OpenAI-compatible endpoint (Albert, Mistral, vLLM, Ollama, llama.cpp server…)
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_timeout_s: float = 60.0
+    llm_max_retries: int = 2
+    llm_temperature: float = 0.1
+    llm_max_tokens: int = 600
+    llm_fallback: str = ""  # "extractive" to answer without the LLM when it fails
+
+    # local GGUF model through llama-cpp-python (pip install essbot[llm])
+    llamacpp_model_path: str = ""
+    llamacpp_n_ctx: int = 4096
+    llamacpp_threads: int = 2
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with some fields changed (None values are ignored)."""

@@ -64,3 +64,40 @@ SEARCH_EMPTY_QUESTION = "La question est vide."
 SEARCH_NO_RESULT = "Aucun passage trouvé."
 SEARCH_RESULT_HEADER = "{rank}. {source}{page} — {section} (score {score:.2f})"
 SEARCH_PAGE = ", p. {page}"
+
+# --- answers ---
+QUESTION_EMPTY = "La question est vide : posez une question sur l'économie sociale et solidaire."
+QUESTION_TOO_LONG = (
+    "La question est trop longue ({length} caractères, maximum {limit}). Résumez-la en quelques phrases."
+)
+HISTORY_INVALID = (
+    "Historique de conversation invalide ({detail}). Format attendu : une liste JSON de "
+    '{{"role": "user" | "assistant", "content": "…"}}.'
+)
+HISTORY_FILE_INVALID = "Le fichier d'historique {path} n'est pas un JSON valide ({detail})."
+ABSTAIN_NOT_FOUND = (
+    "Je ne trouve pas la réponse à cette question dans les documents dont je dispose. "
+    "Pour une question sur l'ESS dans votre territoire, la chambre régionale de l'ESS (CRESS) de votre région "
+    "ou le RTES (Réseau des collectivités territoriales pour une économie solidaire) peuvent vous orienter."
+)
+ABSTAIN_OUT_OF_SCOPE = (
+    "Je ne trouve pas cela dans les documents : cette question semble sortir du champ de l'économie sociale "
+    "et solidaire et de l'action des collectivités, que couvrent mes documents. Je ne peux donc pas y répondre."
+)
+ABSTAIN_OTHER_LANGUAGE = (
+    "essbot répond aux questions posées en français, à partir de documents en français. "
+    "Pouvez-vous reformuler votre question en français ? (essbot answers questions asked in French.)"
+)
+ABSTAIN_NO_VERIFIED_CLAIM = (
+    "Je ne trouve pas dans les documents de passage qui confirme une réponse à cette question. "
+    "La CRESS de votre région ou le RTES pourront vous orienter."
+)
+LLM_UNREACHABLE = "Le service de génération {url} est injoignable ou ne répond pas ({detail})."
+LLM_FAILED = "Le service de génération a renvoyé une erreur ({detail})."
+LLM_NOT_CONFIGURED = (
+    "Le générateur « {name} » n'est pas configuré : renseignez {setting} (fichier essbot.toml ou variable "
+    "d'environnement {env})."
+)
+LLM_MISSING_PACKAGE = "Le générateur « {name} » nécessite un paquet absent : pip install 'essbot[llm]' ({detail})."
+GENERATOR_UNKNOWN = "Générateur inconnu : « {name} ». Générateurs disponibles : {available}."
+ANSWER_SOURCES_HEADER = "Sources :"

@@ -71,6 +71,17 @@ class FrenchBM25:
 
         return cls(bm25s.BM25.load(str(directory), show_progress=False, verbosity=0), size)
 
+    def term_weights(self) -> dict[str, float]:
+        """Inverse document frequency of every indexed term (rarer terms weigh more)."""
+        indptr = np.asarray(self._retriever.scores["indptr"])
+        total = max(self.size, 1)
+        weights = {}
+        for token, token_id in self._retriever.vocab_dict.items():
+            if token and token_id + 1 < len(indptr):
+                frequency = int(indptr[token_id + 1] - indptr[token_id])
+                weights[token] = float(np.log((total + 1) / (frequency + 0.5)))
+        return weights
+
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """Return (position, score) pairs, best first, for documents sharing at least one term."""
         vocab = self._retriever.vocab_dict

@@ -157,14 +157,14 @@ def heading_level(line: str, outline: set[str], previous: str = "") -> tuple[int
     match = re.match(r"^(#{1,6})\s+(.+)$", line)
     if match:
         return len(match.group(1)), bool(ARTICLE_LABEL.search(match.group(2)))
+    if outline and _normalized_title(line) in outline:
+        return 2, False
     if len(line) > 140 or not _ends_sentence(previous):
         return 0, False
     if _ARTICLE_LINE.match(line):
         return ARTICLE_LEVEL, True
     if LEGAL_HEADING.match(line) and not line.endswith((".", ";", ",")):
         return _LEGAL_LEVELS[line.split()[0].lower()], False
-    if outline and _normalized_title(line) in outline:
-        return 2, False
     return 0, False
 
 
@@ -192,8 +192,29 @@ def _pdf_paragraphs(lines: list[str]) -> list[str]:
     return out
 
 
+def _merge_wrapped_headings(lines: list[str], outline: set[str]) -> list[str]:
+    """A bookmarked heading too long for one line comes out of the PDF on two or three lines: join them."""
+    if not outline:
+        return lines
+    merged: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        key = _normalized_title(line)
+        if line and key not in outline and any(t.startswith(key + " ") for t in outline):
+            for extra in range(1, 4):
+                candidate = " ".join(lines[i : i + extra + 1])
+                if _normalized_title(candidate) in outline:
+                    line, i = candidate, i + extra
+                    break
+        merged.append(line)
+        i += 1
+    return merged
+
+
 def _rejoin_pdf_lines(lines: list[str], outline: set[str]) -> list[str]:
     """Headings sit on lines of their own; the lines between them are re-joined into paragraphs."""
+    lines = _merge_wrapped_headings(lines, outline)
     out: list[str] = []
     body: list[str] = []
     previous = ""

@@ -47,11 +47,16 @@ def _decode_utf8(data: bytes) -> str:
         raise SkippedFile(messages.SKIP_NOT_UTF8) from exc
 
 
-def _title_from_lines(text: str, fallback: str) -> str:
+def _title_from_lines(text: str, fallback: str, max_chars: int = 100) -> str:
+    """First non-empty line, cut at its first sentence and at a word boundary when long."""
     for line in text.splitlines():
         stripped = line.strip().lstrip("#").strip()
-        if stripped:
-            return stripped[:200]
+        if not stripped:
+            continue
+        sentence = re.split(r"(?<=[.!?])\s", stripped, maxsplit=1)[0]
+        if len(sentence) <= max_chars:
+            return sentence
+        return sentence[:max_chars].rsplit(" ", 1)[0].rstrip(" ,;:-–") + "…"
     return fallback
 
 
@@ -94,8 +99,7 @@ def _outline_titles(reader: object) -> list[str]:
 
 
 def load_pdf(path: Path, source: str) -> LoadedDocument:
-    from pypdf import PdfReader
-    from pypdf.constants import PasswordType
+    from pypdf import PasswordType, PdfReader
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:

@@ -8,13 +8,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from essbot import messages
 from essbot.config import Settings
 from essbot.errors import EssbotError, NothingIndexedError
-from essbot.index.embeddings import EssbotEmbedding, create_embedding
 from essbot.index.store import (
     FileRecord,
     Manifest,
@@ -27,6 +27,9 @@ from essbot.index.store import (
 from essbot.ingest.clean import clean_document
 from essbot.ingest.loaders import SkippedFile, load_document
 from essbot.ingest.split import Chunk, split_into_chunks
+
+if TYPE_CHECKING:  # the embedding stack (llama-index) is only imported when something must be embedded
+    from essbot.index.embeddings import EssbotEmbedding
 
 
 @dataclass
@@ -201,6 +204,8 @@ def _rebuild(
     embedding: EssbotEmbedding | None,
     progress: bool,
 ) -> None:
+    from essbot.index.embeddings import create_embedding
+
     model = embedding or create_embedding(settings)
     old_index = None
     if old_manifest is not None:
