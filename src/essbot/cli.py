@@ -1,4 +1,4 @@
-"""Command line: `essbot ingest`, `essbot search` (more commands join as the product grows)."""
+"""Command line: `essbot ingest`, `search`, `ask`, `chat` (contract in ARCHITECTURE.md)."""
 
 from __future__ import annotations
 
@@ -115,3 +115,107 @@ def search(ctx: click.Context, question: str, index_dir: Path | None, top_k: int
             rank=rank, source=chunk.source, page=page, section=chunk.section, score=passage.score), bold=True))
         text = " ".join(chunk.text.split())
         click.echo("   " + (text[:400] + "…" if len(text) > 400 else text) + "\n")
+
+
+def _print_sources(answer: Any) -> None:
+    if not answer.citations:
+        return
+    click.echo("\n" + click.style(messages.ANSWER_SOURCES_HEADER, bold=True))
+    for citation in answer.citations:
+        page = messages.SEARCH_PAGE.format(page=citation.page) if citation.page else ""
+        click.echo(f"  [{citation.id}] {citation.title} — {citation.section}{page} ({citation.source})")
+
+
+def _load_history(path: Path | None) -> list[Any]:
+    if path is None:
+        return []
+    from essbot.answer.engine import parse_history
+    from essbot.errors import QuestionError
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise QuestionError(messages.HISTORY_FILE_INVALID.format(path=path, detail=exc)) from exc
+    return parse_history(data)
+
+
+def _open_assistant(ctx: click.Context, **overrides: Any) -> Any:
+    from essbot.answer.engine import Assistant
+    from essbot.retrieve import HybridRetriever
+
+    settings = _settings(ctx, **overrides)
+    return Assistant(HybridRetriever.open(settings), settings)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("question")
+@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Dossier de l'index (par défaut indexes/default).")
+@click.option("--history", "history_file", type=click.Path(dir_okay=False, path_type=Path),
+              help='Conversation précédente : fichier JSON [{"role": "user"|"assistant", "content": "…"}].')
+@click.option("-k", "--k", "top_k", type=click.IntRange(1, 20), help="Nombre de passages consultés (par défaut 5).")
+@click.option("--generator", type=click.Choice(["extractive", "openai", "llamacpp"]),
+              help="Générateur de réponse (par défaut : celui de la configuration, extractive).")
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON : un objet Answer (voir ARCHITECTURE.md).")
+@click.pass_context
+@_report_errors
+def ask(ctx: click.Context, question: str, index_dir: Path | None, history_file: Path | None, top_k: int | None,
+        generator: str | None, as_json: bool) -> None:
+    """Poser une question et obtenir une réponse sourcée (citations [n] vers les documents)."""
+    history = _load_history(history_file)
+    assistant = _open_assistant(ctx, index_dir=index_dir, top_k=top_k, generator=generator)
+    if as_json:
+        click.echo(json.dumps(assistant.ask(question, history).to_dict(), ensure_ascii=False, indent=2))
+        return
+    final = None
+    for item in assistant.stream(question, history):
+        if isinstance(item, str):
+            continue  # the verified text is printed once, below
+        final = item
+    click.echo(final.answer)
+    _print_sources(final)
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Dossier de l'index (par défaut indexes/default).")
+@click.option("--generator", type=click.Choice(["extractive", "openai", "llamacpp"]),
+              help="Générateur de réponse (par défaut : celui de la configuration).")
+@click.pass_context
+@_report_errors
+def chat(ctx: click.Context, index_dir: Path | None, generator: str | None) -> None:
+    """Conversation dans le terminal : les questions de suivi (« Et qui le délivre ? ») gardent le contexte.
+
+    Tapez /nouveau pour repartir de zéro, /quitter (ou Ctrl-D) pour sortir.
+    """
+    from essbot.answer.types import Message
+    from essbot.errors import QuestionError
+
+    assistant = _open_assistant(ctx, index_dir=index_dir, generator=generator)
+    click.echo(messages.CHAT_WELCOME)
+    history: list[Message] = []
+    while True:
+        try:
+            question = click.prompt(click.style("Vous", bold=True), prompt_suffix=" > ", default="",
+                                    show_default=False)
+        except (EOFError, click.Abort):
+            click.echo()
+            return
+        command = question.strip().lower()
+        if command in {"/quitter", "/quit", "/exit"}:
+            return
+        if command in {"/nouveau", "/new"}:
+            history = []
+            click.echo(messages.CHAT_RESET)
+            continue
+        if not command:
+            continue
+        try:
+            answer = assistant.ask(question, history)
+        except QuestionError as exc:
+            click.echo(f"Erreur : {exc.user_message}", err=True)
+            continue
+        click.echo(click.style("essbot", bold=True) + " > " + answer.answer)
+        _print_sources(answer)
+        click.echo()
+        history += [Message("user", question), Message("assistant", answer.answer)]

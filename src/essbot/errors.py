@@ -41,3 +41,13 @@ class EmbeddingBackendError(EssbotError):
 
 class NothingIndexedError(EssbotError):
     """Ingestion produced no usable passage."""
+
+
+class QuestionError(EssbotError):
+    """The question or the conversation history cannot be used (empty, too long, malformed)."""
+
+    exit_code = 2
+
+
+class GenerationError(EssbotError):
+    """The answer generator (LLM endpoint or local model) failed or is not configured."""

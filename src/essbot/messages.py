@@ -101,3 +101,8 @@ LLM_NOT_CONFIGURED = (
 LLM_MISSING_PACKAGE = "Le générateur « {name} » nécessite un paquet absent : pip install 'essbot[llm]' ({detail})."
 GENERATOR_UNKNOWN = "Générateur inconnu : « {name} ». Générateurs disponibles : {available}."
 ANSWER_SOURCES_HEADER = "Sources :"
+CHAT_WELCOME = (
+    "essbot — posez vos questions sur l'économie sociale et solidaire (ESS). "
+    "/nouveau : nouvelle conversation ; /quitter : sortir."
+)
+CHAT_RESET = "Nouvelle conversation."

@@ -1,14 +1,20 @@
-"""Hybrid retrieval: dense FAISS and French BM25 rankings fused with reciprocal rank fusion."""
+"""Hybrid retrieval: dense FAISS and French BM25 rankings fused with reciprocal rank fusion.
+
+Near-duplicate passages are collapsed, optional metadata filters narrow the candidates, and an optional
+re-ranker (a cross-encoder on disk) can reorder the fused list behind the same interface.
+"""
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from essbot.config import Settings
+from essbot.index.bm25 import tokenize_french
 from essbot.index.embeddings import EssbotEmbedding, create_embedding
 from essbot.index.store import VectorIndex
 from essbot.ingest.split import Chunk
@@ -33,6 +39,26 @@ class Passage:
         }
 
 
+class Reranker(Protocol):
+    def rerank(self, question: str, passages: list[Passage]) -> list[Passage]: ...
+
+
+class CrossEncoderReranker:
+    """Re-orders passages with a sentence-transformers cross-encoder found on disk (never downloaded)."""
+
+    def __init__(self, model_path: str) -> None:
+        from sentence_transformers import CrossEncoder
+
+        self._model = CrossEncoder(model_path, device="cpu", local_files_only=True)
+
+    def rerank(self, question: str, passages: list[Passage]) -> list[Passage]:
+        if not passages:
+            return passages
+        scores = self._model.predict([(question, p.chunk.text) for p in passages])
+        order = sorted(range(len(passages)), key=lambda i: -float(scores[i]))
+        return [passages[i] for i in order]
+
+
 def fuse_rankings(rankings: Sequence[Sequence[int]], k: int = 60) -> list[tuple[int, float]]:
     """Reciprocal rank fusion, scaled so that first place in every ranking scores 1.0."""
     scores: dict[int, float] = {}
@@ -43,40 +69,85 @@ def fuse_rankings(rankings: Sequence[Sequence[int]], k: int = 60) -> list[tuple[
     return sorted(((item, score / best) for item, score in scores.items()), key=lambda pair: -pair[1])
 
 
-class HybridRetriever:
-    """Searches one loaded index with a dense and a lexical ranking."""
+def _matches(chunk: Chunk, filters: Mapping[str, str | Sequence[str]]) -> bool:
+    """Filters: `source` (prefix, or a list of prefixes) and `doc_type` (exact, or a list)."""
+    for key, wanted in filters.items():
+        values = [wanted] if isinstance(wanted, str) else list(wanted)
+        if key == "source" and not any(chunk.source.startswith(v) for v in values):
+            return False
+        if key == "doc_type" and chunk.doc_type not in values:
+            return False
+    return True
 
-    def __init__(self, index: VectorIndex, embedding: EssbotEmbedding, settings: Settings) -> None:
+
+def _is_near_duplicate(tokens: frozenset[str], kept: list[frozenset[str]], threshold: float) -> bool:
+    for other in kept:
+        union = len(tokens | other)
+        if union and len(tokens & other) / union >= threshold:
+            return True
+    return False
+
+
+class HybridRetriever:
+    """Searches one loaded index with a dense and a lexical ranking; safe to share between threads."""
+
+    def __init__(self, index: VectorIndex, embedding: EssbotEmbedding, settings: Settings,
+                 reranker: Reranker | None = None) -> None:
         self.index = index
         self.embedding = embedding
         self.settings = settings
-        self.last_timings_ms: dict[str, float] = {}
+        self.reranker = reranker
+        self._encode_lock = threading.Lock()  # the encoders are not documented as thread-safe
 
     @classmethod
     def open(cls, settings: Settings, index_dir: Path | None = None) -> HybridRetriever:
         embedding = create_embedding(settings)
         index = VectorIndex.load(index_dir or settings.index_dir, embedding.model_id)
-        return cls(index, embedding, settings)
+        reranker = CrossEncoderReranker(settings.rerank_model) if settings.rerank_model else None
+        return cls(index, embedding, settings, reranker)
 
-    def search(self, question: str, k: int | None = None, mode: str = "hybrid") -> list[Passage]:
+    def search(
+        self,
+        question: str,
+        k: int | None = None,
+        mode: str = "hybrid",
+        filters: Mapping[str, str | Sequence[str]] | None = None,
+        timings: dict[str, float] | None = None,
+    ) -> list[Passage]:
         """Top-k passages for a question; mode is "hybrid", "dense" or "bm25"."""
         k = k or self.settings.top_k
-        depth = max(self.settings.candidates, k)
+        # Filters and de-duplication discard candidates, so look deeper when they apply.
+        depth = max(self.settings.candidates, 3 * k) * (4 if filters else 1)
         started = time.perf_counter()
-        dense = self.index.dense_search(self.embedding.encode_query(question), depth) if mode != "bm25" else []
-        after_dense = time.perf_counter()
+        dense: list[tuple[int, float]] = []
+        if mode != "bm25":
+            with self._encode_lock:
+                query_vector = self.embedding.encode_query(question)
+            dense = self.index.dense_search(query_vector, depth)
         lexical = self.index.bm25.search(question, depth) if mode != "dense" else []
-        after_bm25 = time.perf_counter()
-        rankings = [ranking for ranking in ([i for i, _ in dense], [i for i, _ in lexical]) if ranking]
+        if filters:
+            dense = [(i, s) for i, s in dense if _matches(self.index.chunks[i], filters)]
+            lexical = [(i, s) for i, s in lexical if _matches(self.index.chunks[i], filters)]
         dense_info = {i: (rank, score) for rank, (i, score) in enumerate(dense, start=1)}
         bm25_info = {i: (rank, score) for rank, (i, score) in enumerate(lexical, start=1)}
-        passages = []
-        for position, score in fuse_rankings(rankings, self.settings.rrf_k)[:k]:
+        rankings = [ranking for ranking in ([i for i, _ in dense], [i for i, _ in lexical]) if ranking]
+
+        passages: list[Passage] = []
+        kept_tokens: list[frozenset[str]] = []
+        want = 2 * k if self.reranker else k
+        for position, score in fuse_rankings(rankings, self.settings.rrf_k):
+            chunk = self.index.chunks[position]
+            tokens = frozenset(tokenize_french(chunk.text))
+            if _is_near_duplicate(tokens, kept_tokens, self.settings.dedupe_threshold):
+                continue
+            kept_tokens.append(tokens)
             d_rank, d_score = dense_info.get(position, (None, None))
             b_rank, b_score = bm25_info.get(position, (None, None))
-            passages.append(Passage(self.index.chunks[position], score, d_score, b_score, d_rank, b_rank))
-        self.last_timings_ms = {
-            "dense": (after_dense - started) * 1000, "bm25": (after_bm25 - after_dense) * 1000,
-            "total": (time.perf_counter() - started) * 1000,
-        }
+            passages.append(Passage(chunk, score, d_score, b_score, d_rank, b_rank))
+            if len(passages) >= want:
+                break
+        if self.reranker:
+            passages = self.reranker.rerank(question, passages)[:k]
+        if timings is not None:
+            timings["retrieve"] = (time.perf_counter() - started) * 1000
         return passages

@@ -25,7 +25,13 @@ def fold_accents(text: str) -> str:
 def _stopwords() -> frozenset[str]:
     from bm25s.stopwords import STOPWORDS_FRENCH
 
-    extra = {"a", "ete", "etre", "ainsi", "cette", "ces", "cet", "dont", "ou", "plus", "peut", "peuvent", "fait"}
+    # Question words and auxiliaries carry no topic: they must not weigh on matching or abstention.
+    extra = {
+        "a", "ete", "etre", "ainsi", "cette", "ces", "cet", "dont", "ou", "plus", "peut", "peuvent", "fait",
+        "faire", "doit", "doivent", "faut", "quel", "quelle", "quels", "quelles", "combien", "comment", "quand",
+        "pourquoi", "lequel", "laquelle", "lesquels", "lesquelles", "quoi", "qu", "est-ce", "existe", "y",
+        "ma", "mon", "mes", "notre", "nos", "votre", "vos", "puis", "je", "nous", "vous", "on", "t",
+    }
     return frozenset(fold_accents(word.lower()) for word in STOPWORDS_FRENCH) | extra
 
 

@@ -1,0 +1,1 @@
+"""Answer engine: condense the question, retrieve, abstain or generate, then verify citations."""

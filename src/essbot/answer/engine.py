@@ -1,0 +1,176 @@
+"""The Assistant: the public Python API that turns a question and its history into a verified Answer."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from essbot import messages
+from essbot.answer.abstain import AbstentionCheck, TermWeights, should_abstain
+from essbot.answer.citations import verify_citations
+from essbot.answer.followup import condense_question
+from essbot.answer.generators import ExtractiveGenerator, GenerationRequest, create_generator
+from essbot.answer.prompts import says_not_found
+from essbot.answer.types import Answer, Message
+from essbot.config import Settings, load_settings
+from essbot.errors import GenerationError, QuestionError
+from essbot.retrieve import HybridRetriever, Passage
+
+HistoryInput = Sequence[Message | Mapping[str, Any]] | None
+
+
+def parse_history(history: HistoryInput) -> list[Message]:
+    """Accept Message objects or {"role", "content"} mappings; anything else is a QuestionError."""
+    if history is None:
+        return []
+    if isinstance(history, str | bytes) or not isinstance(history, Sequence):
+        raise QuestionError(messages.HISTORY_INVALID.format(detail="une liste est attendue"))
+    parsed = []
+    for i, item in enumerate(history):
+        if isinstance(item, Message):
+            parsed.append(item)
+            continue
+        if not isinstance(item, Mapping):
+            raise QuestionError(messages.HISTORY_INVALID.format(detail=f"élément {i + 1} : objet attendu"))
+        role, content = item.get("role"), item.get("content")
+        if role not in ("user", "assistant") or not isinstance(content, str):
+            raise QuestionError(messages.HISTORY_INVALID.format(detail=f"élément {i + 1} : role ou content invalide"))
+        parsed.append(Message(role, content))
+    return parsed
+
+
+class Assistant:
+    """Answers French questions about the ESS from one index, with verified citations.
+
+    Thread-safe: one instance can serve many requests of a web server at once.
+    """
+
+    def __init__(self, retriever: HybridRetriever, settings: Settings, generator: Any | None = None) -> None:
+        self.retriever = retriever
+        self.settings = settings
+        bm25 = retriever.index.bm25
+        self.weights = TermWeights(bm25.term_weights(), bm25.size)
+        self.generator = generator or create_generator(settings, self.weights)
+        self._fallback = ExtractiveGenerator(settings, self.weights)
+
+    @classmethod
+    def load(cls, index_dir: str | Path | None = None, settings: Settings | None = None, **overrides: Any) -> Assistant:
+        """Open an index with the given (or loaded) Settings; keyword arguments override settings fields."""
+        settings = settings or load_settings()
+        if index_dir is not None:
+            overrides["index_dir"] = Path(index_dir)
+        settings = settings.replace(**overrides)
+        return cls(HybridRetriever.open(settings), settings)
+
+    # --- validation -----------------------------------------------------------------------------
+    def _validate(self, question: str) -> str:
+        if not isinstance(question, str) or not question.strip():
+            raise QuestionError(messages.QUESTION_EMPTY)
+        question = " ".join(question.split())
+        if len(question) > self.settings.max_question_chars:
+            raise QuestionError(
+                messages.QUESTION_TOO_LONG.format(length=len(question), limit=self.settings.max_question_chars)
+            )
+        return question
+
+    def _condense(self, question: str, history: list[Message]) -> str:
+        try:
+            return condense_question(question, history, self.generator)
+        except GenerationError:
+            return condense_question(question, history, None)
+
+    def retrieve(self, question: str, history: HistoryInput = None, k: int | None = None,
+                 filters: Mapping[str, Any] | None = None) -> tuple[str, list[Passage], AbstentionCheck]:
+        """Retrieval and the abstention decision, without generation (used by evals and the UI)."""
+        query = self._condense(self._validate(question), parse_history(history))
+        passages = self.retriever.search(query, k=k, filters=filters)
+        return query, passages, should_abstain(query, passages, self.weights, self.settings)
+
+    # --- answering ------------------------------------------------------------------------------
+    def stream(self, question: str, history: HistoryInput = None, k: int | None = None,
+               filters: Mapping[str, Any] | None = None) -> Iterator[str | Answer]:
+        """Yield text deltas, then the final verified Answer (whose text may drop unsupported sentences)."""
+        started = time.perf_counter()
+        question = self._validate(question)
+        turns = parse_history(history)
+        timings: dict[str, float] = {}
+        query = self._condense(question, turns)
+        passages = self.retriever.search(query, k=k, filters=filters, timings=timings)
+        check = should_abstain(query, passages, self.weights, self.settings)
+        if check.abstain:
+            yield check.message
+            yield self._finish(question, check.message, True, [], passages, timings, started)
+            return
+
+        request = GenerationRequest(question, query, passages, turns)
+        generate_started = time.perf_counter()
+        parts: list[str] = []
+        try:
+            for delta in self.generator.stream(request):
+                parts.append(delta)
+                yield delta
+        except GenerationError:
+            if self.settings.llm_fallback != "extractive" or self.generator is self._fallback:
+                raise
+            parts = []
+            for delta in self._fallback.stream(request):
+                parts.append(delta)
+                yield delta
+        timings["generate"] = (time.perf_counter() - generate_started) * 1000
+
+        raw = "".join(parts)
+        verified = verify_citations(raw, passages)
+        if says_not_found(raw) or not verified.citations:
+            message = messages.ABSTAIN_NO_VERIFIED_CLAIM if not says_not_found(raw) else messages.ABSTAIN_NOT_FOUND
+            yield self._finish(question, message, True, [], passages, timings, started)
+            return
+        yield self._finish(question, verified.text, False, verified.citations, passages, timings, started)
+
+    @staticmethod
+    def _finish(question: str, text: str, abstained: bool, citations: list[Any], passages: list[Passage],
+                timings: dict[str, float], started: float) -> Answer:
+        timings["total"] = (time.perf_counter() - started) * 1000
+        return Answer(question, text, abstained, citations, passages, timings)
+
+    def ask(self, question: str, history: HistoryInput = None, k: int | None = None,
+            filters: Mapping[str, Any] | None = None) -> Answer:
+        """Answer a question (with the conversation so far, if any)."""
+        final = None
+        for item in self.stream(question, history, k, filters):
+            if isinstance(item, Answer):
+                final = item
+        assert final is not None  # stream always ends with an Answer
+        return final
+
+    async def aask(self, question: str, history: HistoryInput = None, k: int | None = None,
+                   filters: Mapping[str, Any] | None = None) -> Answer:
+        """Async twin of `ask` (runs in a worker thread, so the event loop stays free)."""
+        return await asyncio.to_thread(self.ask, question, history, k, filters)
+
+    async def astream(self, question: str, history: HistoryInput = None, k: int | None = None,
+                      filters: Mapping[str, Any] | None = None) -> AsyncIterator[str | Answer]:
+        """Async twin of `stream`: deltas arrive as the worker thread produces them."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+
+        def produce() -> None:
+            try:
+                for item in self.stream(question, history, k, filters):
+                    loop.call_soon_threadsafe(queue.put_nowait, ("item", item))
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the consumer
+                loop.call_soon_threadsafe(queue.put_nowait, ("error", exc))
+            finally:
+                loop.call_soon_threadsafe(queue.put_nowait, ("end", None))
+
+        threading.Thread(target=produce, daemon=True).start()
+        while True:
+            kind, value = await queue.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value

@@ -1,0 +1,21 @@
+"""Passages are data, never instructions: sentences that talk to the assistant are kept out of answers."""
+
+from __future__ import annotations
+
+import re
+
+_INSTRUCTION = re.compile(
+    r"\b(ignore[rsz]?|oublie[rsz]?|disregard|ignore all)\b.{0,60}\b(consignes?|instructions?|règles?|"
+    r"directives?|previous|précédent(e|es|s)?)\b"
+    r"|\b(tu dois|vous devez|tu vas|réponds|répondez|dis|dites)\b.{0,40}\b(toujours|uniquement|seulement|"
+    r"désormais|maintenant)\b"
+    r"|\b(en tant qu['’]|you are|tu es)\s*(assistant|ia|intelligence artificielle|modèle|chatbot)"
+    r"|\b(prompt|message) (système|system)\b|\bsystem prompt\b|\bjailbreak\b"
+    r"|\b(nouvelles?|new) (consignes?|instructions?)\b",
+    re.IGNORECASE,
+)
+
+
+def looks_like_instruction(sentence: str) -> bool:
+    """True for text addressed to an AI assistant (prompt injection) rather than to a reader."""
+    return bool(_INSTRUCTION.search(sentence))

@@ -1,0 +1,54 @@
+"""The Answer contract (see ARCHITECTURE.md): what `ask --json`, the HTTP API and the UI return."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from essbot.retrieve import Passage
+
+
+@dataclass(frozen=True)
+class Message:
+    """One turn of a conversation."""
+
+    role: Literal["user", "assistant"]
+    content: str
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source used in the answer: `[id]` in the text points here."""
+
+    id: int
+    source: str
+    title: str
+    page: int | None
+    section: str
+    text: str
+    score: float
+
+    @classmethod
+    def from_passage(cls, number: int, passage: Passage) -> Citation:
+        chunk = passage.chunk
+        return cls(number, chunk.source, chunk.title, chunk.page, chunk.section, chunk.text, round(passage.score, 4))
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    retrieved: list[Passage] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "citations": [asdict(citation) for citation in self.citations],
+            "retrieved": [passage.to_dict() for passage in self.retrieved],
+            "timings_ms": {name: round(value, 1) for name, value in self.timings_ms.items()},
+        }
