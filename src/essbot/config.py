@@ -66,6 +66,18 @@ class Settings:
     llamacpp_n_ctx: int = 4096
     llamacpp_threads: int = 2
 
+    # HTTP API, chat UI and widget
+    host: str = "127.0.0.1"
+    port: int = 8000
+    ui_port: int = 8001
+    public_url: str = ""  # as seen by browsers, for the widget (default: http://host:port)
+    cors_origins: str = "*"  # comma-separated origins allowed to call the API and embed the widget
+    admin_token: str = ""  # required by document upload/delete; set ESSBOT_ADMIN_TOKEN
+    rate_limit_per_minute: int = 120  # per client IP; 0 disables
+    max_body_kb: int = 64  # JSON request bodies
+    max_upload_mb: float = 20.0
+    feedback_db: Path = Path("indexes/feedback.sqlite3")
+
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with some fields changed (None values are ignored)."""
         return load_settings(base=self, overrides=changes, read_file=False, read_env=False)

@@ -80,6 +80,9 @@ def _dedupe_key(line: str) -> str:
 
 
 def _running_key(line: str) -> str:
+    # Numbers are masked so "Page 3 / 8" repeats, but not in "Article 12" or "Chapitre 2": those are content.
+    if _ARTICLE_LINE.match(line) or LEGAL_HEADING.match(line):
+        return _dedupe_key(line)
     return re.sub(r"\d+", "#", _dedupe_key(line))
 
 
