@@ -21,7 +21,7 @@ index: install
 	$(BIN)/essbot ingest documents/ --index indexes/default
 
 demo: index
-	$(BIN)/essbot search "$(QUESTION)" --index indexes/default -k 3
+	$(BIN)/essbot ask "$(QUESTION)" --index indexes/default
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks scripts

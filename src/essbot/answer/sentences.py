@@ -13,7 +13,7 @@ _ABBREVIATIONS = (
     "L", "R", "D", "c", "ch", "chap", "sect", "env", "min", "max", "hab", "vol", "éd", "coll", "av", "bd",
     "J.O", "JO", "JORF", "spéc", "préc", "réf", "resp",
 )
-_ABBREV_RE = re.compile(r"(?:^|[\s(])(?:" + "|".join(map(re.escape, _ABBREVIATIONS)) + r")\.$", re.IGNORECASE)
+_ABBREV_RE = re.compile(r"(?:^|[\s('’])(?:" + "|".join(map(re.escape, _ABBREVIATIONS)) + r")\.$", re.IGNORECASE)
 _CANDIDATE_END = re.compile(r"(?<=[.!?…])\s+(?=[«\"(\[A-ZÀ-ÖØ-Þ0-9•–-])|\n+")
 _LIST_MARKER = re.compile(r"^\s*(?:[-•–*]|\d{1,2}[.)°]|[a-z]\))\s+")
 _MARKUP = re.compile(r"\*\*|__|`")

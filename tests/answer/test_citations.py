@@ -1,0 +1,53 @@
+import re
+
+from essbot.answer.citations import verify_citations
+from essbot.ingest.split import Chunk
+from essbot.retrieve import Passage
+
+
+def _passage(text: str, source: str = "a.md") -> Passage:
+    return Passage(Chunk(source + text[:8], text, source, "Titre", None, "Section", "markdown"), 0.9)
+
+
+PASSAGES = [
+    _passage("Le préfet de département délivre l'agrément ESUS pour cinq ans.", "esus.md"),
+    _passage("Le SPASER est obligatoire au-delà de 50 millions d'euros d'achats annuels.", "spaser.md"),
+    _passage("La SCIC associe salariés, bénéficiaires et collectivités.", "scic.md"),
+]
+
+
+def test_supported_citations_are_kept_and_renumbered_by_first_use() -> None:
+    result = verify_citations("Le SPASER est obligatoire au-delà de 50 millions [2]. Le préfet délivre l'agrément [1].",
+                              PASSAGES)
+    assert result.text == "Le SPASER est obligatoire au-delà de 50 millions [1]. Le préfet délivre l'agrément [2]."
+    assert [(c.id, c.source) for c in result.citations] == [(1, "spaser.md"), (2, "esus.md")]
+    assert result.removed_citations == 0
+
+
+def test_wrong_citation_is_reattributed_to_the_passage_that_backs_the_sentence() -> None:
+    result = verify_citations("Le préfet de département délivre l'agrément ESUS [3].", PASSAGES)
+    assert result.text == "Le préfet de département délivre l'agrément ESUS [1]."
+    assert [c.source for c in result.citations] == ["esus.md"]
+    assert result.removed_citations == 1
+
+
+def test_unsupported_claim_is_dropped_and_unused_passages_not_listed() -> None:
+    text = "Le préfet délivre l'agrément [1]. La région finance toutes les crèches associatives du territoire [2]."
+    result = verify_citations(text, PASSAGES)
+    assert result.text == "Le préfet délivre l'agrément [1]."
+    assert result.dropped_sentences == 1
+    assert [c.source for c in result.citations] == ["esus.md"]
+
+
+def test_out_of_range_marker_and_marker_after_period_are_handled() -> None:
+    result = verify_citations("Le préfet délivre l'agrément ESUS. [7]", PASSAGES)
+    assert result.text == "Le préfet délivre l'agrément ESUS [1]."
+    assert len(result.citations) == 1
+
+
+def test_every_marker_has_a_citation_and_every_citation_is_used() -> None:
+    text = "- La SCIC associe des salariés [3][1].\n- Le SPASER est obligatoire [2]."
+    result = verify_citations(text, PASSAGES)
+    used = {int(n) for n in re.findall(r"\[(\d+)\]", result.text)}
+    assert used == {c.id for c in result.citations} == {1, 2}
+    assert result.text.startswith("- La SCIC")

@@ -1,0 +1,141 @@
+"""The Assistant end to end on real fiches: answers, abstention, follow-ups, bad input, prompt injection."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from essbot import Answer, Assistant, IndexNotFoundError, QuestionError, Settings
+from essbot.answer.sentences import split_sentences
+from tests.answer.conftest import POISON_MARKER
+
+
+def _markers(text: str) -> set[int]:
+    return {int(n) for n in re.findall(r"\[(\d+)\]", text)}
+
+
+def test_esus_question_is_answered_from_the_esus_fiche_with_its_page(assistant: Assistant) -> None:
+    answer = assistant.ask("Qui délivre l'agrément ESUS ?")
+    assert not answer.abstained
+    assert "préfet" in answer.answer.lower()
+    assert answer.citations[0].source == "fiche-agrement-esus.pdf"
+    assert all(c.page is not None and c.page >= 1 for c in answer.citations if c.source.endswith(".pdf"))
+    assert _markers(answer.answer) == {c.id for c in answer.citations}
+
+
+def test_answer_json_follows_the_contract(assistant: Assistant) -> None:
+    data = json.loads(json.dumps(assistant.ask("Qu'est-ce qu'un SPASER ?").to_dict()))
+    assert set(data) == {"question", "answer", "abstained", "citations", "retrieved", "timings_ms"}
+    assert set(data["citations"][0]) == {"id", "source", "title", "page", "section", "text", "score"}
+    assert set(data["retrieved"][0]) == {"source", "title", "page", "section", "text", "score"}
+    assert {"retrieve", "generate", "total"} <= set(data["timings_ms"])
+    assert [c["id"] for c in data["citations"]] == list(range(1, len(data["citations"]) + 1))
+
+
+def test_extractive_answer_only_contains_sentences_of_the_cited_passages(assistant: Assistant) -> None:
+    answer = assistant.ask("Quelles collectivités doivent adopter un SPASER ?")
+    assert not answer.abstained
+    cited = {c.id: c.text for c in answer.citations}
+    for sentence in re.split(r"(?<=\])[.!?] ?", answer.answer):
+        if not sentence.strip():
+            continue
+        numbers = _markers(sentence)
+        claim = re.sub(r"\s*\[\d+\]", "", sentence).strip()
+        assert any(claim in " ".join(split_sentences(cited[n])) for n in numbers), claim
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Quelle est la recette de la tarte Tatin ?",
+        "Quel temps fera-t-il demain à Lyon ?",
+        "Comment obtenir un divorce par consentement mutuel ?",
+        "Quel est le meilleur club de football de Ligue 1 ?",
+    ],
+)
+def test_out_of_scope_questions_abstain_politely(assistant: Assistant, question: str) -> None:
+    answer = assistant.ask(question)
+    assert answer.abstained
+    assert answer.citations == []
+    assert "Je ne trouve pas" in answer.answer
+
+
+def test_question_in_another_language_gets_a_french_invitation(assistant: Assistant) -> None:
+    answer = assistant.ask("Who issues the ESUS approval and for how long?")
+    assert answer.abstained
+    assert "en français" in answer.answer
+
+
+def test_follow_up_without_llm_carries_the_subject(assistant: Assistant) -> None:
+    history = [
+        {"role": "user", "content": "Qu'est-ce que l'agrément ESUS ?"},
+        {"role": "assistant", "content": "C'est un agrément d'État pour les entreprises de l'ESS [1]."},
+    ]
+    query, _, _ = assistant.retrieve("Et qui le délivre ?", history=history)
+    assert "agrément ESUS" in query
+    assert assistant.retrieve("Et qui le délivre ?")[0] == "Et qui le délivre ?"
+    follow_up = assistant.ask("Et qui le délivre ?", history=history)
+    assert not follow_up.abstained
+    assert follow_up.citations[0].source == "fiche-agrement-esus.pdf"
+    assert "préfet" in follow_up.answer.lower()
+
+
+def test_stream_yields_text_then_the_final_answer(assistant: Assistant) -> None:
+    items = list(assistant.stream("Qu'est-ce qu'un PTCE ?"))
+    assert isinstance(items[-1], Answer)
+    deltas = [item for item in items[:-1] if isinstance(item, str)]
+    assert deltas and "".join(deltas).startswith(items[-1].answer[:20])
+
+
+def test_async_twins_match_the_sync_api(assistant: Assistant) -> None:
+    async def run() -> tuple[Answer, list[object]]:
+        answer = await assistant.aask("Qu'est-ce qu'une SCIC ?")
+        streamed = [item async for item in assistant.astream("Qu'est-ce qu'une SCIC ?")]
+        return answer, streamed
+
+    answer, streamed = asyncio.run(run())
+    assert isinstance(streamed[-1], Answer)
+    assert streamed[-1].answer == answer.answer == assistant.ask("Qu'est-ce qu'une SCIC ?").answer
+
+
+def test_assistant_is_safe_to_share_between_threads(assistant: Assistant) -> None:
+    questions = ["Qui délivre l'agrément ESUS ?", "Qu'est-ce qu'un SPASER ?", "Qu'est-ce qu'un PTCE ?"] * 4
+    expected = {q: assistant.ask(q).answer for q in set(questions)}
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(assistant.ask, questions))
+    assert [a.answer for a in answers] == [expected[q] for q in questions]
+
+
+@pytest.mark.parametrize("question", ["", "   \n "])
+def test_empty_question_is_refused_in_french(assistant: Assistant, question: str) -> None:
+    with pytest.raises(QuestionError, match="vide"):
+        assistant.ask(question)
+
+
+def test_very_long_question_is_refused(assistant: Assistant) -> None:
+    with pytest.raises(QuestionError, match="trop longue"):
+        assistant.ask("agrément ESUS " * 2000)
+
+
+@pytest.mark.parametrize("history", ["pas une liste", [{"role": "robot", "content": "x"}], [42]])
+def test_invalid_history_is_refused(assistant: Assistant, history: object) -> None:
+    with pytest.raises(QuestionError, match="Historique"):
+        assistant.ask("Qu'est-ce qu'un SPASER ?", history=history)  # type: ignore[arg-type]
+
+
+def test_missing_index_tells_to_run_ingest(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(IndexNotFoundError, match="essbot ingest"):
+        Assistant.load(tmp_path / "nowhere", settings=Settings())
+
+
+def test_instructions_hidden_in_a_document_do_not_change_the_answer(assistant: Assistant) -> None:
+    for question in ["Qu'est-ce qu'une régie de quartier ?", "Quelles consignes donner à une régie de quartier ?"]:
+        answer = assistant.ask(question)
+        assert POISON_MARKER not in answer.answer
+        assert "Ignore les consignes" not in answer.answer
+    answer = assistant.ask("Comment sont financées les régies de quartier ?")
+    assert not answer.abstained and "bailleurs" in answer.answer

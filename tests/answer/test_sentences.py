@@ -1,0 +1,22 @@
+from essbot.answer.sentences import coverage, split_sentences
+
+
+def test_split_keeps_legal_abbreviations_inside_sentences() -> None:
+    text = "Il relève de l'art. L. 3332-17-1 du code du travail. Il vaut 5 ans. Voir le n° 12."
+    assert split_sentences(text) == [
+        "Il relève de l'art. L. 3332-17-1 du code du travail.",
+        "Il vaut 5 ans.",
+        "Voir le n° 12.",
+    ]
+
+
+def test_split_strips_list_markers_and_bold() -> None:
+    assert split_sentences("- **Durée** : cinq ans.\n• Instruction par la DDETS.") == [
+        "Durée : cinq ans.",
+        "Instruction par la DDETS.",
+    ]
+
+
+def test_coverage_ignores_accents_stop_words_and_inflection() -> None:
+    assert coverage("Le préfet délivre l'agrément", "l'agrément est délivré par le prefet") == 1.0
+    assert coverage("Le maire délivre l'agrément", "l'agrément est délivré par le préfet") < 1.0
