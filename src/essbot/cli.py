@@ -38,8 +38,12 @@ def _settings(ctx: click.Context, **overrides: Any) -> Settings:
 
 
 @click.group(context_settings=CONTEXT)
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Fichier de configuration TOML (par défaut ./essbot.toml s'il existe, ou $ESSBOT_CONFIG).")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Fichier de configuration TOML (par défaut ./essbot.toml s'il existe, ou $ESSBOT_CONFIG).",
+)
 @click.version_option(package_name="essbot", message="essbot %(version)s")
 @click.pass_context
 @_report_errors
@@ -54,15 +58,25 @@ def main(ctx: click.Context, config_file: Path | None) -> None:
 
 @main.command(context_settings=CONTEXT)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Dossier de l'index (par défaut indexes/default).")
+@click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Dossier de l'index (par défaut indexes/default).",
+)
 @click.option("--rebuild", is_flag=True, help="Tout reconstruire au lieu de ne traiter que les changements.")
 @click.option("--max-file-mb", type=float, help="Taille maximale d'un fichier, en Mo (par défaut 50).")
 @click.option("-q", "--quiet", is_flag=True, help="Pas de barre de progression.")
 @click.pass_context
 @_report_errors
-def ingest(ctx: click.Context, paths: tuple[Path, ...], index_dir: Path | None, rebuild: bool,
-           max_file_mb: float | None, quiet: bool) -> None:
+def ingest(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    index_dir: Path | None,
+    rebuild: bool,
+    max_file_mb: float | None,
+    quiet: bool,
+) -> None:
     """Indexer des documents (par défaut le dossier documents/).
 
     Seuls les fichiers nouveaux ou modifiés sont relus et vectorisés ; les passages des fichiers
@@ -86,16 +100,26 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], index_dir: Path | None, 
 
 @main.command(context_settings=CONTEXT)
 @click.argument("question")
-@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Dossier de l'index (par défaut indexes/default).")
+@click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Dossier de l'index (par défaut indexes/default).",
+)
 @click.option("-k", "--k", "top_k", type=click.IntRange(1, 50), help="Nombre de passages (par défaut 5).")
-@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid", show_default=True,
-              help="Recherche hybride, vectorielle seule ou lexicale seule.")
+@click.option(
+    "--mode",
+    type=click.Choice(["hybrid", "dense", "bm25"]),
+    default="hybrid",
+    show_default=True,
+    help="Recherche hybride, vectorielle seule ou lexicale seule.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON (une liste de passages).")
 @click.pass_context
 @_report_errors
-def search(ctx: click.Context, question: str, index_dir: Path | None, top_k: int | None, mode: str,
-           as_json: bool) -> None:
+def search(
+    ctx: click.Context, question: str, index_dir: Path | None, top_k: int | None, mode: str, as_json: bool
+) -> None:
     """Chercher les passages les plus pertinents pour une question (sans rédiger de réponse)."""
     from essbot.retrieve import HybridRetriever
 
@@ -111,8 +135,14 @@ def search(ctx: click.Context, question: str, index_dir: Path | None, top_k: int
     for rank, passage in enumerate(passages, start=1):
         chunk = passage.chunk
         page = messages.SEARCH_PAGE.format(page=chunk.page) if chunk.page else ""
-        click.echo(click.style(messages.SEARCH_RESULT_HEADER.format(
-            rank=rank, source=chunk.source, page=page, section=chunk.section, score=passage.score), bold=True))
+        click.echo(
+            click.style(
+                messages.SEARCH_RESULT_HEADER.format(
+                    rank=rank, source=chunk.source, page=page, section=chunk.section, score=passage.score
+                ),
+                bold=True,
+            )
+        )
         text = " ".join(chunk.text.split())
         click.echo("   " + (text[:400] + "…" if len(text) > 400 else text) + "\n")
 
@@ -149,18 +179,36 @@ def _open_assistant(ctx: click.Context, **overrides: Any) -> Any:
 
 @main.command(context_settings=CONTEXT)
 @click.argument("question")
-@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Dossier de l'index (par défaut indexes/default).")
-@click.option("--history", "history_file", type=click.Path(dir_okay=False, path_type=Path),
-              help='Conversation précédente : fichier JSON [{"role": "user"|"assistant", "content": "…"}].')
+@click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Dossier de l'index (par défaut indexes/default).",
+)
+@click.option(
+    "--history",
+    "history_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help='Conversation précédente : fichier JSON [{"role": "user"|"assistant", "content": "…"}].',
+)
 @click.option("-k", "--k", "top_k", type=click.IntRange(1, 20), help="Nombre de passages consultés (par défaut 5).")
-@click.option("--generator", type=click.Choice(["extractive", "openai", "llamacpp"]),
-              help="Générateur de réponse (par défaut : celui de la configuration, extractive).")
+@click.option(
+    "--generator",
+    type=click.Choice(["extractive", "openai", "llamacpp"]),
+    help="Générateur de réponse (par défaut : celui de la configuration, extractive).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON : un objet Answer (voir ARCHITECTURE.md).")
 @click.pass_context
 @_report_errors
-def ask(ctx: click.Context, question: str, index_dir: Path | None, history_file: Path | None, top_k: int | None,
-        generator: str | None, as_json: bool) -> None:
+def ask(
+    ctx: click.Context,
+    question: str,
+    index_dir: Path | None,
+    history_file: Path | None,
+    top_k: int | None,
+    generator: str | None,
+    as_json: bool,
+) -> None:
     """Poser une question et obtenir une réponse sourcée (citations [n] vers les documents)."""
     history = _load_history(history_file)
     assistant = _open_assistant(ctx, index_dir=index_dir, top_k=top_k, generator=generator)
@@ -172,15 +220,23 @@ def ask(ctx: click.Context, question: str, index_dir: Path | None, history_file:
         if isinstance(item, str):
             continue  # the verified text is printed once, below
         final = item
+    assert final is not None  # stream always ends with the Answer
     click.echo(final.answer)
     _print_sources(final)
 
 
 @main.command(context_settings=CONTEXT)
-@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Dossier de l'index (par défaut indexes/default).")
-@click.option("--generator", type=click.Choice(["extractive", "openai", "llamacpp"]),
-              help="Générateur de réponse (par défaut : celui de la configuration).")
+@click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Dossier de l'index (par défaut indexes/default).",
+)
+@click.option(
+    "--generator",
+    type=click.Choice(["extractive", "openai", "llamacpp"]),
+    help="Générateur de réponse (par défaut : celui de la configuration).",
+)
 @click.pass_context
 @_report_errors
 def chat(ctx: click.Context, index_dir: Path | None, generator: str | None) -> None:
@@ -196,8 +252,7 @@ def chat(ctx: click.Context, index_dir: Path | None, generator: str | None) -> N
     history: list[Message] = []
     while True:
         try:
-            question = click.prompt(click.style("Vous", bold=True), prompt_suffix=" > ", default="",
-                                    show_default=False)
+            question = click.prompt(click.style("Vous", bold=True), prompt_suffix=" > ", default="", show_default=False)
         except (EOFError, click.Abort):
             click.echo()
             return

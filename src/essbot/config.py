@@ -46,8 +46,10 @@ class Settings:
     # answering
     generator: str = "extractive"
     max_question_chars: int = 2000
-    abstain_min_coverage: float = 0.5
-    abstain_min_dense: float = 0.80
+    abstain_min_coverage: float = 0.28
+    abstain_min_sentence: float = 0.34
+    abstain_min_dense: float = -1.0  # < 0: the floor calibrated for the embedding model, if any
+    extractive_min_ratio: float = 0.75  # extra sentences must score this share of the best one
     extractive_max_sentences: int = 3
     extractive_max_words: int = 110
 

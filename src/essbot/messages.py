@@ -33,7 +33,8 @@ INDEX_NOT_FOUND = (
     "Aucun index trouvé dans {path}. Construisez-le d'abord avec : essbot ingest documents/ --index {path}"
 )
 INDEX_CORRUPT = (
-    "L'index {path} est incomplet ou endommagé ({detail}). Reconstruisez-le avec : essbot ingest --rebuild --index {path}"
+    "L'index {path} est incomplet ou endommagé ({detail}). "
+    "Reconstruisez-le avec : essbot ingest --rebuild --index {path}"
 )
 INDEX_MODEL_MISMATCH = (
     "L'index {path} a été construit avec le modèle d'embedding « {built} », mais la configuration actuelle "
@@ -106,3 +107,45 @@ CHAT_WELCOME = (
     "/nouveau : nouvelle conversation ; /quitter : sortir."
 )
 CHAT_RESET = "Nouvelle conversation."
+
+# --- HTTP API ---
+API_NOT_FOUND = "Adresse introuvable : {path}. La documentation de l'API est sur /docs."
+API_METHOD_NOT_ALLOWED = "Méthode {method} non autorisée sur {path}."
+API_HTTP_ERROR = "Requête refusée (HTTP {status})."
+API_INVALID_JSON = "Le corps de la requête n'est pas un JSON valide ({detail})."
+API_INVALID_REQUEST = "Requête invalide : {details}."
+API_INVALID_FIELD = "champ « {field} » : {problem}"
+API_FIELD_MISSING = "champ obligatoire manquant"
+API_FIELD_BAD_TYPE = "type de valeur incorrect"
+API_FIELD_BAD_VALUE = "valeur non acceptée"
+API_FIELD_EXTRA = "champ inconnu"
+API_BODY_TOO_LARGE = (
+    "Requête trop volumineuse (limite {limit_kb} Ko). Raccourcissez la question ou l'historique de conversation."
+)
+API_UPLOAD_TOO_LARGE = "Fichier trop volumineux (limite {limit_mb:g} Mo ; voir max_upload_mb et max_file_mb)."
+API_RATE_LIMITED = "Trop de requêtes : au plus {limit} par minute. Réessayez dans {retry} s."
+API_INTERNAL_ERROR = "Erreur interne du serveur ; elle a été journalisée. Réessayez dans un instant."
+API_ADMIN_DISABLED = (
+    "La gestion des documents est désactivée sur ce serveur : définissez la variable d'environnement "
+    "ESSBOT_ADMIN_TOKEN pour l'activer."
+)
+API_ADMIN_TOKEN_MISSING = "Jeton d'administration manquant : ajoutez l'en-tête « Authorization: Bearer <jeton> »."
+API_ADMIN_TOKEN_WRONG = "Jeton d'administration refusé."
+API_UPLOAD_MISSING_FILE = "Aucun fichier reçu : envoyez le document dans le champ « file » (multipart/form-data)."
+API_UPLOAD_BAD_NAME = "Nom de fichier refusé : « {name} ». Utilisez des lettres, chiffres, tirets, points et espaces."
+API_UPLOAD_REFUSED = "Document refusé ({source}) : {reason}."
+API_UPLOAD_ACCEPTED = (
+    "Document « {source} » enregistré ; la réindexation est en cours, l'ancien index répond en attendant."
+)
+API_DELETE_ACCEPTED = (
+    "Document « {source} » supprimé ; la réindexation est en cours, l'ancien index répond en attendant."
+)
+API_DOCUMENT_NOT_FOUND = "Document introuvable : « {source} ». La liste des documents est sur GET /v1/documents."
+API_REINDEX_FAILED = "La réindexation a échoué ; l'index précédent reste en service. Détail : {detail}"
+API_CHAT_NO_QUESTION = "La conversation ne contient aucun message de rôle « user » : aucune question à traiter."
+API_STREAM_FAILED = "La réponse n'a pas pu être terminée ; réessayez."
+API_FOLDER_MISMATCH = (
+    "Le dossier des documents {folder} ne contient aucun des fichiers de l'index {index} : ce n'est sans doute pas "
+    "le dossier indexé. Lancez le serveur avec --documents (ou ESSBOT_DOCUMENTS_DIR) pointant vers ce dossier ; "
+    "sans cela, la réindexation retirerait tous les documents de l'index."
+)

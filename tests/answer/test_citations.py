@@ -17,8 +17,9 @@ PASSAGES = [
 
 
 def test_supported_citations_are_kept_and_renumbered_by_first_use() -> None:
-    result = verify_citations("Le SPASER est obligatoire au-delà de 50 millions [2]. Le préfet délivre l'agrément [1].",
-                              PASSAGES)
+    result = verify_citations(
+        "Le SPASER est obligatoire au-delà de 50 millions [2]. Le préfet délivre l'agrément [1].", PASSAGES
+    )
     assert result.text == "Le SPASER est obligatoire au-delà de 50 millions [1]. Le préfet délivre l'agrément [2]."
     assert [(c.id, c.source) for c in result.citations] == [(1, "spaser.md"), (2, "esus.md")]
     assert result.removed_citations == 0

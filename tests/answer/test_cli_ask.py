@@ -51,8 +51,14 @@ def test_ask_without_index_tells_to_run_ingest(run_cli: Callable[..., Result], t
 
 def test_chat_keeps_the_conversation(answer_settings: Settings, tmp_path: Path) -> None:
     session = "Qu'est-ce que l'agrément ESUS ?\nEt qui le délivre ?\n/quitter\n"
-    result = subprocess.run([str(ESSBOT), "chat", "--index", str(answer_settings.index_dir)], input=session,
-                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    result = subprocess.run(
+        [str(ESSBOT), "chat", "--index", str(answer_settings.index_dir)],
+        input=session,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     turns = result.stdout.split("Vous > ")
     assert len(turns) >= 3

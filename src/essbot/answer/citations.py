@@ -49,8 +49,11 @@ def verify_citations(text: str, passages: Sequence[Passage], min_support: float 
             claim = _MARKERS.sub("", sentence).strip()
             if not claim:
                 continue
-            valid = [n for n in dict.fromkeys(cited)
-                     if 1 <= n <= len(passages) and coverage(claim, evidence[n - 1]) >= min_support]
+            valid = [
+                n
+                for n in dict.fromkeys(cited)
+                if 1 <= n <= len(passages) and coverage(claim, evidence[n - 1]) >= min_support
+            ]
             removed += len(set(cited)) - len(valid)
             if not valid:
                 best = max(range(len(passages)), key=lambda i: coverage(claim, evidence[i]), default=None)
@@ -69,8 +72,9 @@ def verify_citations(text: str, passages: Sequence[Passage], min_support: float 
             out_lines.append(prefix + " ".join(kept))
         elif not line.strip():
             out_lines.append("")
-    citations = [Citation.from_passage(new, passages[old - 1]) for old, new in sorted(renumber.items(),
-                                                                                      key=lambda kv: kv[1])]
+    citations = [
+        Citation.from_passage(new, passages[old - 1]) for old, new in sorted(renumber.items(), key=lambda kv: kv[1])
+    ]
     final = re.sub(r"\n{3,}", "\n\n", "\n".join(out_lines)).strip()
     return VerifiedAnswer(final, citations, removed, dropped, supported)
 

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from essbot import messages
-from essbot.answer.abstain import AbstentionCheck, TermWeights, should_abstain
+from essbot.answer.abstain import AbstentionCheck, dense_floor, should_abstain
 from essbot.answer.citations import verify_citations
 from essbot.answer.followup import condense_question
 from essbot.answer.generators import ExtractiveGenerator, GenerationRequest, create_generator
 from essbot.answer.prompts import says_not_found
 from essbot.answer.types import Answer, Message
+from essbot.answer.weights import TermWeights
 from essbot.config import Settings, load_settings
 from essbot.errors import GenerationError, QuestionError
 from essbot.retrieve import HybridRetriever, Passage
@@ -56,6 +57,7 @@ class Assistant:
         self.weights = TermWeights(bm25.term_weights(), bm25.size)
         self.generator = generator or create_generator(settings, self.weights)
         self._fallback = ExtractiveGenerator(settings, self.weights)
+        self.min_dense = dense_floor(settings, retriever.embedding.model_id)
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, settings: Settings | None = None, **overrides: Any) -> Assistant:
@@ -83,16 +85,26 @@ class Assistant:
         except GenerationError:
             return condense_question(question, history, None)
 
-    def retrieve(self, question: str, history: HistoryInput = None, k: int | None = None,
-                 filters: Mapping[str, Any] | None = None) -> tuple[str, list[Passage], AbstentionCheck]:
+    def retrieve(
+        self,
+        question: str,
+        history: HistoryInput = None,
+        k: int | None = None,
+        filters: Mapping[str, Any] | None = None,
+    ) -> tuple[str, list[Passage], AbstentionCheck]:
         """Retrieval and the abstention decision, without generation (used by evals and the UI)."""
         query = self._condense(self._validate(question), parse_history(history))
         passages = self.retriever.search(query, k=k, filters=filters)
-        return query, passages, should_abstain(query, passages, self.weights, self.settings)
+        return query, passages, should_abstain(question, query, passages, self.weights, self.settings, self.min_dense)
 
     # --- answering ------------------------------------------------------------------------------
-    def stream(self, question: str, history: HistoryInput = None, k: int | None = None,
-               filters: Mapping[str, Any] | None = None) -> Iterator[str | Answer]:
+    def stream(
+        self,
+        question: str,
+        history: HistoryInput = None,
+        k: int | None = None,
+        filters: Mapping[str, Any] | None = None,
+    ) -> Iterator[str | Answer]:
         """Yield text deltas, then the final verified Answer (whose text may drop unsupported sentences)."""
         started = time.perf_counter()
         question = self._validate(question)
@@ -100,7 +112,7 @@ class Assistant:
         timings: dict[str, float] = {}
         query = self._condense(question, turns)
         passages = self.retriever.search(query, k=k, filters=filters, timings=timings)
-        check = should_abstain(query, passages, self.weights, self.settings)
+        check = should_abstain(question, query, passages, self.weights, self.settings, self.min_dense)
         if check.abstain:
             yield check.message
             yield self._finish(question, check.message, True, [], passages, timings, started)
@@ -131,13 +143,25 @@ class Assistant:
         yield self._finish(question, verified.text, False, verified.citations, passages, timings, started)
 
     @staticmethod
-    def _finish(question: str, text: str, abstained: bool, citations: list[Any], passages: list[Passage],
-                timings: dict[str, float], started: float) -> Answer:
+    def _finish(
+        question: str,
+        text: str,
+        abstained: bool,
+        citations: list[Any],
+        passages: list[Passage],
+        timings: dict[str, float],
+        started: float,
+    ) -> Answer:
         timings["total"] = (time.perf_counter() - started) * 1000
         return Answer(question, text, abstained, citations, passages, timings)
 
-    def ask(self, question: str, history: HistoryInput = None, k: int | None = None,
-            filters: Mapping[str, Any] | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        history: HistoryInput = None,
+        k: int | None = None,
+        filters: Mapping[str, Any] | None = None,
+    ) -> Answer:
         """Answer a question (with the conversation so far, if any)."""
         final = None
         for item in self.stream(question, history, k, filters):
@@ -146,13 +170,23 @@ class Assistant:
         assert final is not None  # stream always ends with an Answer
         return final
 
-    async def aask(self, question: str, history: HistoryInput = None, k: int | None = None,
-                   filters: Mapping[str, Any] | None = None) -> Answer:
+    async def aask(
+        self,
+        question: str,
+        history: HistoryInput = None,
+        k: int | None = None,
+        filters: Mapping[str, Any] | None = None,
+    ) -> Answer:
         """Async twin of `ask` (runs in a worker thread, so the event loop stays free)."""
         return await asyncio.to_thread(self.ask, question, history, k, filters)
 
-    async def astream(self, question: str, history: HistoryInput = None, k: int | None = None,
-                      filters: Mapping[str, Any] | None = None) -> AsyncIterator[str | Answer]:
+    async def astream(
+        self,
+        question: str,
+        history: HistoryInput = None,
+        k: int | None = None,
+        filters: Mapping[str, Any] | None = None,
+    ) -> AsyncIterator[str | Answer]:
         """Async twin of `stream`: deltas arrive as the worker thread produces them."""
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
@@ -161,7 +195,7 @@ class Assistant:
             try:
                 for item in self.stream(question, history, k, filters):
                     loop.call_soon_threadsafe(queue.put_nowait, ("item", item))
-            except BaseException as exc:  # noqa: BLE001 - re-raised in the consumer
+            except BaseException as exc:
                 loop.call_soon_threadsafe(queue.put_nowait, ("error", exc))
             finally:
                 loop.call_soon_threadsafe(queue.put_nowait, ("end", None))

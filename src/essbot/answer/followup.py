@@ -9,8 +9,9 @@ from essbot.answer.prompts import condense_prompt
 from essbot.answer.sentences import content_tokens
 from essbot.answer.types import Message
 
-_DEPENDENT_START = re.compile(r"^\s*(et|mais|alors|donc|aussi|puis|ensuite|sinon|dans ce cas|et si|et pour)\b",
-                              re.IGNORECASE)
+_DEPENDENT_START = re.compile(
+    r"^\s*(et|mais|alors|donc|aussi|puis|ensuite|sinon|dans ce cas|et si|et pour)\b", re.IGNORECASE
+)
 _ANAPHORA = re.compile(
     r"\b(le|la|les|l['’]|lui|leur|il|elle|ils|elles|celui-ci|celle-ci|ceux-ci|cela|ça|ce dispositif|"
     r"cet agrément|cette structure|ce schéma|ce document|ce texte|cette aide|en|y)\b(?=\s*(?:[a-zàâçéèêëîïôûù]|$|\?))",

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
 from essbot import messages
-from essbot.answer.abstain import TermWeights
 from essbot.answer.prompts import build_messages
-from essbot.answer.safety import looks_like_instruction
-from essbot.answer.sentences import content_tokens, split_sentences
+from essbot.answer.scoring import ScoredSentence, score_sentences
+from essbot.answer.sentences import content_tokens
 from essbot.answer.types import Message
+from essbot.answer.weights import TermWeights
 from essbot.config import Settings
 from essbot.errors import GenerationError
 from essbot.retrieve import Passage
@@ -55,55 +55,6 @@ def attach_marker(sentence: str, number: int) -> str:
     return f"{body} [{number}]{end}"
 
 
-_NUMBER = re.compile(r"\d|\b(un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|vingt|cent|mille|moitié|tiers)\b",
-                     re.IGNORECASE)
-_DATE = re.compile(r"\b(19|20)\d{2}\b|\b(janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|"
-                   r"novembre|décembre)\b", re.IGNORECASE)
-_DEFINES = re.compile(r"^.{0,80}?\b(est|sont|désigne|désignent|correspond|signifie|regroupe|réunit|rassemble)\b",
-                      re.IGNORECASE)
-
-
-_PRONOUN_START = re.compile(r"^(il|elle|ils|elles|celui-ci|celle-ci|ceux-ci|celles-ci|ce dernier|cette dernière)\b",
-                            re.IGNORECASE)
-
-
-def question_kind(question: str) -> str:
-    """Coarse question type, used to favour sentences of the right shape."""
-    q = question.lower()
-    if re.search(r"\b(combien|quel(le)?s? (est|sont) (le|la|les) (montant|seuil|durée|nombre|taux|plafond)|"
-                 r"quelle durée|quel montant|quel seuil|quel plafond|pendant combien)\b", q):
-        return "quantity"
-    if re.search(r"\b(quand|depuis quand|à partir de quand|quelle date|en quelle année|date)\b", q):
-        return "date"
-    if re.search(r"qu['’]est[- ]ce qu|c['’]est quoi|que signifie|que veut dire|\bdéfini|\bdéfinition", q):
-        return "definition"
-    return "other"
-
-
-def _no_bonus(sentence: str, section: str) -> float:
-    return 0.0
-
-
-_KIND_BONUS = {
-    "quantity": lambda sentence, section: 0.15 if _NUMBER.search(sentence) else 0.0,
-    "date": lambda sentence, section: 0.15 if _DATE.search(sentence) else 0.0,
-    "definition": lambda sentence, section: (0.15 if _DEFINES.search(sentence) else 0.0)
-    + (0.1 if section.lower() in {"définition", "en bref"} else 0.0),
-}
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    score: float
-    passage_rank: int
-    position: int
-    parts: tuple[str, ...]  # the sentence, preceded by its antecedent when it opens with a pronoun
-
-    @property
-    def sentence(self) -> str:
-        return " ".join(self.parts)
-
-
 class ExtractiveGenerator:
     """Composes the answer from the passages' own best sentences, each followed by its citation.
 
@@ -116,49 +67,30 @@ class ExtractiveGenerator:
         self.settings = settings
         self.weights = weights
 
-    def _candidates(self, request: GenerationRequest) -> list[_Candidate]:
-        wanted = content_tokens(request.query)
-        kind = question_kind(request.question)
-        candidates = []
-        for rank, passage in enumerate(request.passages):
-            chunk = passage.chunk
-            heading = content_tokens(" ".join((chunk.title, *chunk.heading_path)))
-            sentences = split_sentences(chunk.text)
-            for position, sentence in enumerate(sentences):
-                if _PRONOUN_START.match(sentence):
-                    # Keep the antecedent of "Il", "Elle"…: the nearest earlier sentence that names its subject.
-                    antecedent = next((s for s in reversed(sentences[:position]) if not _PRONOUN_START.match(s)), "")
-                    parts = (antecedent, sentence) if antecedent else (sentence,)
-                else:
-                    parts = (sentence,)
-                words = len(" ".join(parts).split())
-                if words < 4 or words > 90 or any(looks_like_instruction(part) for part in parts):
-                    continue
-                own = content_tokens(sentence)  # scored on its own words, not its antecedent's
-                score = self.weights.coverage(wanted, own) + 0.3 * self.weights.coverage(wanted, heading - own)
-                score += 0.15 / (rank + 1) + _KIND_BONUS.get(kind, _no_bonus)(sentence, chunk.section)
-                if sentence.rstrip().endswith("?"):
-                    score *= 0.3  # a question in the source does not answer anything
-                elif sentence.rstrip().endswith(":"):
-                    score *= 0.6  # an introduction to a list reads poorly on its own
-                candidates.append(_Candidate(score, rank, position, parts))
-        return sorted(candidates, key=lambda c: -c.score)
-
-    def select(self, request: GenerationRequest) -> list[_Candidate]:
-        ranked = self._candidates(request)
+    def select(self, request: GenerationRequest) -> list[ScoredSentence]:
+        ranked = score_sentences(request.question, request.query, request.passages, self.weights)
         if not ranked:
             return []
-        chosen = [ranked[0]]
-        words = len(ranked[0].sentence.split())
+        best = ranked[0]
+        chosen = [best]
+        words = len(best.sentence.split())
+        sources = {request.passages[best.passage_rank].chunk.source}
         for candidate in ranked[1:]:
-            if len(chosen) >= self.settings.extractive_max_sentences or candidate.score < 0.6 * ranked[0].score:
+            if len(chosen) >= self.settings.extractive_max_sentences:
                 break
+            if candidate.score < self.settings.extractive_min_ratio * best.score:
+                break
+            source = request.passages[candidate.passage_rank].chunk.source
+            # Another document must earn its place more clearly than another sentence of the same one.
+            if source not in sources and candidate.score < (self.settings.extractive_min_ratio + 0.1) * best.score:
+                continue
             size = len(candidate.sentence.split())
             if words + size > self.settings.extractive_max_words:
                 continue
             if any(content_tokens(candidate.sentence) <= content_tokens(c.sentence) for c in chosen):
                 continue  # adds nothing new
             chosen.append(candidate)
+            sources.add(source)
             words += size
         return chosen  # best first: the opening sentence is the most direct answer
 
@@ -181,17 +113,26 @@ class OpenAIGenerator:
 
     def __init__(self, settings: Settings, weights: TermWeights | None = None) -> None:
         if not settings.llm_base_url or not settings.llm_model:
-            raise GenerationError(messages.LLM_NOT_CONFIGURED.format(
-                name=self.name, setting="llm_base_url et llm_model", env="ESSBOT_LLM_BASE_URL / ESSBOT_LLM_MODEL"))
+            raise GenerationError(
+                messages.LLM_NOT_CONFIGURED.format(
+                    name=self.name, setting="llm_base_url et llm_model", env="ESSBOT_LLM_BASE_URL / ESSBOT_LLM_MODEL"
+                )
+            )
         try:
             from llama_index.llms.openai_like import OpenAILike
         except ImportError as exc:
             raise GenerationError(messages.LLM_MISSING_PACKAGE.format(name=self.name, detail=exc)) from exc
         self.settings = settings
         self._llm = OpenAILike(
-            model=settings.llm_model, api_base=settings.llm_base_url, api_key=settings.llm_api_key or "sans-cle",
-            is_chat_model=True, timeout=settings.llm_timeout_s, max_retries=settings.llm_max_retries,
-            temperature=settings.llm_temperature, max_tokens=settings.llm_max_tokens, context_window=8192,
+            model=settings.llm_model,
+            api_base=settings.llm_base_url,
+            api_key=settings.llm_api_key or "sans-cle",
+            is_chat_model=True,
+            timeout=settings.llm_timeout_s,
+            max_retries=settings.llm_max_retries,
+            temperature=settings.llm_temperature,
+            max_tokens=settings.llm_max_tokens,
+            context_window=8192,
         )
 
     def _error(self, exc: Exception) -> GenerationError:
@@ -215,13 +156,13 @@ class OpenAIGenerator:
             for response in self._llm.stream_chat(chat):
                 if response.delta:
                     yield response.delta
-        except Exception as exc:  # noqa: BLE001 - network and API errors of several libraries
+        except Exception as exc:
             raise self._error(exc) from exc
 
     def complete(self, prompt: str) -> str:
         try:
             return str(self._llm.chat(self._chat([{"role": "user", "content": prompt}])).message.content or "")
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise self._error(exc) from exc
 
 
@@ -232,34 +173,44 @@ class LlamaCppGenerator:
 
     def __init__(self, settings: Settings, weights: TermWeights | None = None) -> None:
         if not settings.llamacpp_model_path:
-            raise GenerationError(messages.LLM_NOT_CONFIGURED.format(
-                name=self.name, setting="llamacpp_model_path", env="ESSBOT_LLAMACPP_MODEL_PATH"))
+            raise GenerationError(
+                messages.LLM_NOT_CONFIGURED.format(
+                    name=self.name, setting="llamacpp_model_path", env="ESSBOT_LLAMACPP_MODEL_PATH"
+                )
+            )
         try:
             from llama_cpp import Llama
         except ImportError as exc:
             raise GenerationError(messages.LLM_MISSING_PACKAGE.format(name=self.name, detail=exc)) from exc
         self.settings = settings
         try:
-            self._llm = Llama(model_path=resolve_gguf_path(settings.llamacpp_model_path), n_ctx=settings.llamacpp_n_ctx,
-                              n_threads=settings.llamacpp_threads, verbose=False)
+            self._llm = Llama(
+                model_path=resolve_gguf_path(settings.llamacpp_model_path),
+                n_ctx=settings.llamacpp_n_ctx,
+                n_threads=settings.llamacpp_threads,
+                verbose=False,
+            )
         except (ValueError, OSError, RuntimeError) as exc:
             raise GenerationError(messages.LLM_FAILED.format(detail=exc), repr(exc)) from exc
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
-        raw = build_messages(request.question, request.passages, request.history)
+        raw: Any = build_messages(request.question, request.passages, request.history)
         try:
             for chunk in self._llm.create_chat_completion(
-                messages=raw, stream=True, temperature=self.settings.llm_temperature,
+                messages=raw,
+                stream=True,
+                temperature=self.settings.llm_temperature,
                 max_tokens=self.settings.llm_max_tokens,
             ):
-                delta = chunk["choices"][0].get("delta", {}).get("content")
+                choice: Any = chunk["choices"][0]  # type: ignore[index]
+                delta = choice.get("delta", {}).get("content")
                 if delta:
-                    yield delta
+                    yield str(delta)
         except (ValueError, RuntimeError) as exc:
             raise GenerationError(messages.LLM_FAILED.format(detail=exc), repr(exc)) from exc
 
     def complete(self, prompt: str) -> str:
-        result = self._llm.create_chat_completion(
+        result: Any = self._llm.create_chat_completion(
             messages=[{"role": "user", "content": prompt}], temperature=0.0, max_tokens=120
         )
         return str(result["choices"][0]["message"].get("content") or "")
@@ -276,9 +227,13 @@ def resolve_gguf_path(value: str) -> str:
     roots = list(spec.submodule_search_locations or []) if spec else []
     found = sorted(p for root in roots for p in Path(root).rglob("*.gguf"))
     if not found:
-        raise GenerationError(messages.LLM_NOT_CONFIGURED.format(
-            name="llamacpp", setting=f"llamacpp_model_path ({value} ne contient aucun .gguf)",
-            env="ESSBOT_LLAMACPP_MODEL_PATH"))
+        raise GenerationError(
+            messages.LLM_NOT_CONFIGURED.format(
+                name="llamacpp",
+                setting=f"llamacpp_model_path ({value} ne contient aucun .gguf)",
+                env="ESSBOT_LLAMACPP_MODEL_PATH",
+            )
+        )
     return str(found[0])
 
 

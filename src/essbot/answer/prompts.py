@@ -33,8 +33,12 @@ Conversation :
 Dernière question : {question}
 Question réécrite :"""
 
-NOT_FOUND_MARKERS = ("je ne trouve pas cela dans les documents", "je ne trouve pas la réponse",
-                     "les documents ne permettent pas", "aucun des extraits")
+NOT_FOUND_MARKERS = (
+    "je ne trouve pas cela dans les documents",
+    "je ne trouve pas la réponse",
+    "les documents ne permettent pas",
+    "aucun des extraits",
+)
 
 
 def format_passages(passages: Sequence[Passage]) -> str:

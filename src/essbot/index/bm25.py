@@ -13,6 +13,8 @@ import numpy as np
 _TOKEN = re.compile(r"\w+")
 # "L. 3332-17-1", "L3332-17-1" and "art. L 3332-17-1" all become the single token "l3332_17_1".
 _CODE_ARTICLE = re.compile(r"\b([lrd])\.?\s?(\d{3,4}(?:-\d+)+)\b", re.IGNORECASE)
+# "9e", "9ème", "9eme", "9è" : the same ordinal.
+_ORDINAL = re.compile(r"\b(\d+)(?:ème|eme|è|e|er|ère|re|nd|nde)\b", re.IGNORECASE)
 _ELISION = re.compile(r"\b[cdjlmnst]['’]|\bqu['’]|\bjusqu['’]|\blorsqu['’]|\bpuisqu['’]", re.IGNORECASE)
 
 
@@ -27,10 +29,53 @@ def _stopwords() -> frozenset[str]:
 
     # Question words and auxiliaries carry no topic: they must not weigh on matching or abstention.
     extra = {
-        "a", "ete", "etre", "ainsi", "cette", "ces", "cet", "dont", "ou", "plus", "peut", "peuvent", "fait",
-        "faire", "doit", "doivent", "faut", "quel", "quelle", "quels", "quelles", "combien", "comment", "quand",
-        "pourquoi", "lequel", "laquelle", "lesquels", "lesquelles", "quoi", "qu", "est-ce", "existe", "y",
-        "ma", "mon", "mes", "notre", "nos", "votre", "vos", "puis", "je", "nous", "vous", "on", "t",
+        "a",
+        "ete",
+        "etre",
+        "ainsi",
+        "cette",
+        "ces",
+        "cet",
+        "dont",
+        "ou",
+        "plus",
+        "peut",
+        "peuvent",
+        "fait",
+        "faire",
+        "doit",
+        "doivent",
+        "faut",
+        "quel",
+        "quelle",
+        "quels",
+        "quelles",
+        "combien",
+        "comment",
+        "quand",
+        "pourquoi",
+        "lequel",
+        "laquelle",
+        "lesquels",
+        "lesquelles",
+        "quoi",
+        "qu",
+        "est-ce",
+        "existe",
+        "y",
+        "ma",
+        "mon",
+        "mes",
+        "notre",
+        "nos",
+        "votre",
+        "vos",
+        "puis",
+        "je",
+        "nous",
+        "vous",
+        "on",
+        "t",
     }
     return frozenset(fold_accents(word.lower()) for word in STOPWORDS_FRENCH) | extra
 
@@ -45,6 +90,7 @@ def _stemmer() -> Any:
 def tokenize_french(text: str) -> list[str]:
     """Tokens for BM25: lower-case, elisions removed, accents folded, stop words dropped, stemmed."""
     text = _CODE_ARTICLE.sub(lambda m: f" {m.group(1)}{m.group(2).replace('-', '_')} ", text)
+    text = _ORDINAL.sub(r"\1e", text)
     text = fold_accents(_ELISION.sub(" ", text.lower()))
     stop = _stopwords()
     words = [word for word in _TOKEN.findall(text) if word not in stop and (len(word) > 1 or word.isdigit())]

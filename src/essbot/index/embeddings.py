@@ -132,7 +132,7 @@ class SentenceTransformerEmbedding(EssbotEmbedding):
             self._model = SentenceTransformer(resolve_model_path(model_name), device="cpu", local_files_only=True)
         except EmbeddingBackendError:
             raise
-        except Exception as exc:  # noqa: BLE001 - torch/transformers raise many types
+        except Exception as exc:
             raise EmbeddingBackendError(
                 messages.EMBEDDING_LOAD_FAILED.format(model=model_name, backend=self.backend, detail=exc), str(exc)
             ) from exc
@@ -168,4 +168,4 @@ def create_embedding(settings: Settings) -> EssbotEmbedding:
     kwargs: dict[str, Any] = {"embed_batch_size": settings.embedding_batch_size}
     if settings.embedding_query_prefix or settings.embedding_passage_prefix:
         kwargs.update(query_prefix=settings.embedding_query_prefix, passage_prefix=settings.embedding_passage_prefix)
-    return cls(settings.embedding_model, **kwargs)
+    return cls(settings.embedding_model, **kwargs)  # type: ignore[call-arg]

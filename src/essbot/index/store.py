@@ -94,7 +94,9 @@ def check_compatible(manifest: Manifest, index_dir: Path, model_id: str | None) 
     """Refuse an index of another format or embedding model, with the French way out."""
     if manifest.format_version != FORMAT_VERSION:
         raise IndexIncompatibleError(
-            messages.INDEX_FORMAT_MISMATCH.format(path=index_dir, found=manifest.format_version, expected=FORMAT_VERSION)
+            messages.INDEX_FORMAT_MISMATCH.format(
+                path=index_dir, found=manifest.format_version, expected=FORMAT_VERSION
+            )
         )
     if model_id is not None and manifest.embedding_model != model_id:
         raise IndexIncompatibleError(
@@ -158,14 +160,16 @@ class VectorIndex:
 def write_index(folder: Path, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray) -> None:
     """Write every file of an index into `folder` (which must not be the live index)."""
     import faiss
-    from llama_index.core.schema import TextNode
+    from llama_index.core.schema import BaseNode, TextNode
     from llama_index.vector_stores.faiss import FaissVectorStore
 
     folder.mkdir(parents=True)
     vector_store = FaissVectorStore(faiss_index=faiss.IndexFlatIP(manifest.dim))
     if len(chunks):
-        nodes = [TextNode(id_=chunk.chunk_id, text="", embedding=vector.tolist()) for chunk, vector in
-                 zip(chunks, vectors, strict=True)]
+        nodes: list[BaseNode] = [
+            TextNode(id_=chunk.chunk_id, text="", embedding=vector.tolist())
+            for chunk, vector in zip(chunks, vectors, strict=True)
+        ]
         vector_store.add(nodes)
     vector_store.persist(str(folder / FAISS_FILE))
     FrenchBM25.build([chunk.embed_text for chunk in chunks]).save(folder / BM25_DIR)

@@ -51,8 +51,7 @@ ARTICLE_LABEL = re.compile(
     re.IGNORECASE,
 )
 _ARTICLE_LINE = re.compile(rf"^{ARTICLE_LABEL.pattern}\.?(?:\s*:\s*.{{0,100}}|\s+[–—-]\s+.{{0,100}})?$", re.IGNORECASE)
-_LEGAL_LEVELS = {"livre": 2, "partie": 2, "titre": 3, "chapitre": 4, "section": 5, "sous-section": 6,
-                 "paragraphe": 7}
+_LEGAL_LEVELS = {"livre": 2, "partie": 2, "titre": 3, "chapitre": 4, "section": 5, "sous-section": 6, "paragraphe": 7}
 ARTICLE_LEVEL = 8
 
 
@@ -180,8 +179,10 @@ def _pdf_paragraphs(lines: list[str]) -> list[str]:
     for line in lines:
         if not line:
             continue
-        starts_new = not current or _BULLET.match(line) or (
-            current.endswith((".", "!", "?", ":")) and len(previous) < 0.8 * typical
+        starts_new = (
+            not current
+            or _BULLET.match(line)
+            or (current.endswith((".", "!", "?", ":")) and len(previous) < 0.8 * typical)
         )
         if starts_new:
             if current:
@@ -223,7 +224,7 @@ def _rejoin_pdf_lines(lines: list[str], outline: set[str]) -> list[str]:
     previous = ""
     for line in lines:
         if line and heading_level(line, outline, previous)[0]:
-            out += _pdf_paragraphs(body) + ["#" * heading_level(line, outline, previous)[0] + " " + line]
+            out += [*_pdf_paragraphs(body), "#" * heading_level(line, outline, previous)[0] + " " + line]
             body = []
         else:
             body.append(line)

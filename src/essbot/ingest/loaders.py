@@ -8,6 +8,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from essbot import messages
 
@@ -93,7 +94,7 @@ def _outline_titles(reader: object) -> list[str]:
 
     try:
         walk(reader.outline)  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001 - a broken outline must not block the text
+    except Exception:  # a broken outline must not block the text
         return []
     return titles
 
@@ -104,15 +105,14 @@ def load_pdf(path: Path, source: str) -> LoadedDocument:
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(path)
-        if reader.is_encrypted:
-            # An empty user password (owner-only protection) still lets anyone read the file.
-            if reader.decrypt("") == PasswordType.NOT_DECRYPTED:
-                raise SkippedFile(messages.SKIP_PDF_ENCRYPTED)
+        # An empty user password (owner-only protection) still lets anyone read the file.
+        if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+            raise SkippedFile(messages.SKIP_PDF_ENCRYPTED)
         pages = [Page(i + 1, page.extract_text() or "") for i, page in enumerate(reader.pages)]
         metadata_title = (reader.metadata.title if reader.metadata else None) or ""
     except SkippedFile:
         raise
-    except Exception as exc:  # noqa: BLE001 - pypdf raises many exception types on damaged files
+    except Exception as exc:  # pypdf raises many exception types on damaged files
         if "decrypt" in str(exc).lower() or "password" in str(exc).lower():
             raise SkippedFile(messages.SKIP_PDF_ENCRYPTED) from exc
         raise SkippedFile(messages.SKIP_PDF_CORRUPT.format(detail=type(exc).__name__)) from exc
@@ -125,23 +125,52 @@ def load_pdf(path: Path, source: str) -> LoadedDocument:
 
 # --- HTML ----------------------------------------------------------------------------------------
 
-_NOISE_TAGS = ["script", "style", "noscript", "nav", "header", "footer", "aside", "form", "button", "svg",
-               "iframe", "template", "dialog"]
+_NOISE_TAGS = [
+    "script",
+    "style",
+    "noscript",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "button",
+    "svg",
+    "iframe",
+    "template",
+    "dialog",
+]
 _NOISE_ATTR = re.compile(
     r"cookie|consent|rgpd|gdpr|tarteaucitron|didomi|axeptio|newsletter|breadcrumb|fil-ariane|share|partage|"
     r"social|sidebar|skip-link|menu|navbar|banner|popup|modal",
     re.IGNORECASE,
 )
 _NOISE_ROLES = {"navigation", "banner", "contentinfo", "complementary", "dialog", "alertdialog", "search"}
-_BLOCK_TAGS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "blockquote", "pre", "td", "th", "dt", "dd",
-               "figcaption", "caption"]
+_BLOCK_TAGS = [
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "p",
+    "li",
+    "blockquote",
+    "pre",
+    "td",
+    "th",
+    "dt",
+    "dd",
+    "figcaption",
+    "caption",
+]
 
 
 def _is_noise(tag: object) -> bool:
     attrs = getattr(tag, "attrs", None) or {}
     if attrs.get("role") in _NOISE_ROLES or attrs.get("aria-hidden") == "true":
         return True
-    names = " ".join([attrs.get("id", "") or ""] + list(attrs.get("class", []) or []))
+    names = " ".join([attrs.get("id", "") or "", *(attrs.get("class", []) or [])])
     return bool(names and _NOISE_ATTR.search(names))
 
 
@@ -156,7 +185,7 @@ def html_to_text(html: str) -> tuple[str, str]:
     for tag in soup.find_all(_is_noise):
         if not tag.decomposed:
             tag.decompose()
-    root = soup.find("main") or soup.find(attrs={"role": "main"}) or soup.find("article") or soup.body or soup
+    root: Any = soup.find("main") or soup.find(role="main") or soup.find("article") or soup.body or soup
     lines: list[str] = []
     for tag in root.find_all(_BLOCK_TAGS):
         if tag.find_parent(_BLOCK_TAGS) is not None:
@@ -243,9 +272,7 @@ def load_document(path: Path, source: str, max_bytes: int) -> LoadedDocument:
     if size == 0:
         raise SkippedFile(messages.SKIP_EMPTY)
     if size > max_bytes:
-        raise SkippedFile(
-            messages.SKIP_TOO_LARGE.format(size_mb=size / 1024 / 1024, limit_mb=max_bytes / 1024 / 1024)
-        )
+        raise SkippedFile(messages.SKIP_TOO_LARGE.format(size_mb=size / 1024 / 1024, limit_mb=max_bytes / 1024 / 1024))
     try:
         return loader(path, source)
     except OSError as exc:

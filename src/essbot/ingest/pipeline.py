@@ -60,9 +60,15 @@ class IngestReport:
                 index=self.index_dir, chunks=self.chunks_total, files=len(self.unchanged)
             )
         return messages.INGEST_SUMMARY.format(
-            index=self.index_dir, indexed=len(self.indexed), unchanged=len(self.unchanged),
-            skipped=len(self.skipped), added=self.chunks_added, removed=self.chunks_removed,
-            total=self.chunks_total, embedded=self.embedded, seconds=self.seconds,
+            index=self.index_dir,
+            indexed=len(self.indexed),
+            unchanged=len(self.unchanged),
+            skipped=len(self.skipped),
+            added=self.chunks_added,
+            removed=self.chunks_removed,
+            total=self.chunks_total,
+            embedded=self.embedded,
+            seconds=self.seconds,
         )
 
 
@@ -155,8 +161,12 @@ def ingest(
             try:
                 doc = load_document(path, source, settings.max_file_bytes)
                 chunks = split_into_chunks(
-                    clean_document(doc), source=source, title=doc.title, doc_type=doc.doc_type,
-                    chunk_size_words=settings.chunk_size_words, chunk_overlap_words=settings.chunk_overlap_words,
+                    clean_document(doc),
+                    source=source,
+                    title=doc.title,
+                    doc_type=doc.doc_type,
+                    chunk_size_words=settings.chunk_size_words,
+                    chunk_overlap_words=settings.chunk_overlap_words,
                 )
                 if not chunks:
                     raise SkippedFile(messages.SKIP_NO_TEXT)
@@ -174,7 +184,13 @@ def ingest(
             elif source not in new_chunks:
                 report.unchanged.append(source)
         report.removed_files = sorted(set(old_manifest.files if old_manifest else {}) - set(records))
-        structure_changed = bool(new_chunks or report.removed_files) or old_manifest is None or not same_splitter
+        # A file indexed before and unreadable now must lose its chunks, like a deleted one.
+        newly_skipped = any(
+            record.skipped and source in old_records and not old_records[source].skipped
+            for source, record in records.items()
+        )
+        structure_changed = bool(new_chunks or report.removed_files or newly_skipped)
+        structure_changed = structure_changed or old_manifest is None or not same_splitter
         if not structure_changed and not rebuild:
             report.chunks_total = old_manifest.chunk_count if old_manifest else 0
             _persist_manifest_stats(index_dir, old_manifest, records)
