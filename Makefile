@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LLM_STAMP := $(VENV)/.installed-llm
 QUESTION ?= Qui délivre l'agrément ESUS ?
 
-.PHONY: install demo test test-fast lint index pdfs bench clean
+.PHONY: install demo test test-fast lint index pdfs bench clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +17,17 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The local-LLM extra compiles llama.cpp (several minutes on 2 cores): only the full test run needs it.
+$(LLM_STAMP): $(STAMP)
+	CMAKE_BUILD_PARALLEL_LEVEL=2 $(BIN)/pip install --quiet -e '.[dev,llm]'
+	touch $(LLM_STAMP)
+
+# Debian's Chromium for the browser tests (the tests skip with a message where it cannot be installed).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		echo "chromium absent : les tests navigateur seront ignorés"
 
 index: install
 	$(BIN)/essbot ingest documents/ --index indexes/default
@@ -28,7 +40,7 @@ lint: install
 	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/mypy
 
-test: lint
+test: lint $(LLM_STAMP) browser
 	$(BIN)/pytest
 
 test-fast: lint

@@ -1,8 +1,8 @@
 """essbot: French answers with citations about the économie sociale et solidaire, for local authorities.
 
-    from essbot import Assistant
-    assistant = Assistant.load("indexes/default")
-    answer = assistant.ask("Qui délivre l'agrément ESUS ?")
+from essbot import Assistant
+assistant = Assistant.load("indexes/default")
+answer = assistant.ask("Qui délivre l'agrément ESUS ?")
 """
 
 from essbot.answer.engine import Assistant

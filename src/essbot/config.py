@@ -88,6 +88,11 @@ class Settings:
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)
 
+    @property
+    def embedding_model_id(self) -> str:
+        """Identity of the configured embedding model as the manifest records it (same as EssbotEmbedding.model_id)."""
+        return f"{self.embedding_backend}:{self.embedding_model}"
+
     def splitter_signature(self) -> dict[str, Any]:
         """The settings that change how documents are cut into chunks."""
         return {"chunk_size_words": self.chunk_size_words, "chunk_overlap_words": self.chunk_overlap_words}

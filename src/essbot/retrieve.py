@@ -34,8 +34,12 @@ class Passage:
     def to_dict(self) -> dict[str, Any]:
         chunk = self.chunk
         return {
-            "source": chunk.source, "title": chunk.title, "page": chunk.page, "section": chunk.section,
-            "text": chunk.text, "score": round(self.score, 4),
+            "source": chunk.source,
+            "title": chunk.title,
+            "page": chunk.page,
+            "section": chunk.section,
+            "text": chunk.text,
+            "score": round(self.score, 4),
         }
 
 
@@ -91,8 +95,9 @@ def _is_near_duplicate(tokens: frozenset[str], kept: list[frozenset[str]], thres
 class HybridRetriever:
     """Searches one loaded index with a dense and a lexical ranking; safe to share between threads."""
 
-    def __init__(self, index: VectorIndex, embedding: EssbotEmbedding, settings: Settings,
-                 reranker: Reranker | None = None) -> None:
+    def __init__(
+        self, index: VectorIndex, embedding: EssbotEmbedding, settings: Settings, reranker: Reranker | None = None
+    ) -> None:
         self.index = index
         self.embedding = embedding
         self.settings = settings

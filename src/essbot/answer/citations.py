@@ -39,6 +39,7 @@ def verify_citations(text: str, passages: Sequence[Passage], min_support: float 
     evidence = [p.chunk.embed_text for p in passages]
     renumber: dict[int, int] = {}
     removed = dropped = supported = 0
+    seen_claims: set[str] = set()
     out_lines = []
     for line in text.split("\n"):
         prefix_match = _LINE_PREFIX.match(line)
@@ -47,8 +48,9 @@ def verify_citations(text: str, passages: Sequence[Passage], min_support: float 
         for sentence in raw_sentences(line[len(prefix) :]):
             cited = [n for marker in _MARKERS.findall(sentence) for n in _numbers(marker)]
             claim = _MARKERS.sub("", sentence).strip()
-            if not claim:
-                continue
+            if not claim or claim in seen_claims:
+                continue  # small models repeat themselves
+            seen_claims.add(claim)
             valid = [
                 n
                 for n in dict.fromkeys(cited)

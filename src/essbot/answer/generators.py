@@ -201,6 +201,7 @@ class LlamaCppGenerator:
                 stream=True,
                 temperature=self.settings.llm_temperature,
                 max_tokens=self.settings.llm_max_tokens,
+                repeat_penalty=1.15,
             ):
                 choice: Any = chunk["choices"][0]  # type: ignore[index]
                 delta = choice.get("delta", {}).get("content")
@@ -217,15 +218,26 @@ class LlamaCppGenerator:
 
 
 def resolve_gguf_path(value: str) -> str:
-    """A .gguf path, or `python:PACKAGE` for the first .gguf file shipped inside an installed pip package."""
+    """A .gguf path, or `python:PACKAGE` for a model shipped in an installed pip package.
+
+    Such a package either holds the .gguf file or, when the model is split across several packages,
+    exposes `assemble()` that writes the whole file once and returns its path.
+    """
     if not value.startswith("python:"):
         return value
-    import importlib.util
+    import importlib
     from pathlib import Path
 
-    spec = importlib.util.find_spec(value.split(":", 1)[1])
-    roots = list(spec.submodule_search_locations or []) if spec else []
-    found = sorted(p for root in roots for p in Path(root).rglob("*.gguf"))
+    package = value.split(":", 1)[1]
+    try:
+        module = importlib.import_module(package)
+    except ImportError as exc:
+        raise GenerationError(messages.LLM_MISSING_PACKAGE.format(name="llamacpp", detail=exc)) from exc
+    assemble = getattr(module, "assemble", None)
+    if callable(assemble):
+        return str(assemble())
+    roots = [Path(p) for p in getattr(module, "__path__", [])]
+    found = sorted(p for root in roots for p in root.rglob("*.gguf"))
     if not found:
         raise GenerationError(
             messages.LLM_NOT_CONFIGURED.format(

@@ -12,7 +12,7 @@ import numpy as np
 
 _TOKEN = re.compile(r"\w+")
 # "L. 3332-17-1", "L3332-17-1" and "art. L 3332-17-1" all become the single token "l3332_17_1".
-_CODE_ARTICLE = re.compile(r"\b([lrd])\.?\s?(\d{3,4}(?:-\d+)+)\b", re.IGNORECASE)
+_CODE_ARTICLE = re.compile(r"\b([lrd])\.?\s?(\d{1,4}(?:-\d+)+)\b", re.IGNORECASE)
 # "9e", "9ème", "9eme", "9è" : the same ordinal.
 _ORDINAL = re.compile(r"\b(\d+)(?:ème|eme|è|e|er|ère|re|nd|nde)\b", re.IGNORECASE)
 _ELISION = re.compile(r"\b[cdjlmnst]['’]|\bqu['’]|\bjusqu['’]|\blorsqu['’]|\bpuisqu['’]", re.IGNORECASE)

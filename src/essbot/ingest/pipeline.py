@@ -141,7 +141,7 @@ def ingest(
         old_manifest = None if rebuild else read_manifest(index_dir)
         same_splitter = old_manifest is not None and old_manifest.splitter == settings.splitter_signature()
         if old_manifest is not None:
-            check_compatible(old_manifest, index_dir, None)
+            check_compatible(old_manifest, index_dir, embedding.model_id if embedding else settings.embedding_model_id)
         old_records = old_manifest.files if old_manifest and same_splitter else {}
 
         records: dict[str, FileRecord] = {}

@@ -1,0 +1,111 @@
+"""Hybrid retrieval: reciprocal rank fusion maths and real searches over the generated corpus."""
+
+from __future__ import annotations
+
+import pytest
+
+from essbot.index.embeddings import EssbotEmbedding
+from essbot.index.store import VectorIndex
+from essbot.retrieve import HybridRetriever, fuse_rankings
+from tests.conftest import Workspace
+
+# --- fuse_rankings ---------------------------------------------------------------------------------
+
+
+def test_rrf_scores_are_sums_of_reciprocal_ranks_scaled_to_one() -> None:
+    fused = dict(fuse_rankings([[10, 20, 30], [30, 10]], k=60))
+    best = 2 / 61
+    assert fused[10] == pytest.approx((1 / 61 + 1 / 62) / best)
+    assert fused[30] == pytest.approx((1 / 63 + 1 / 61) / best)
+    assert fused[20] == pytest.approx((1 / 62) / best)
+
+
+def test_rrf_orders_by_fused_score() -> None:
+    assert [item for item, _ in fuse_rankings([[10, 20, 30], [30, 10]], k=60)] == [10, 30, 20]
+
+
+def test_rrf_first_everywhere_scores_exactly_one() -> None:
+    assert fuse_rankings([[7, 8], [7, 9]], k=60)[0] == (7, pytest.approx(1.0))
+    assert fuse_rankings([[4, 5]], k=1) == [(4, pytest.approx(1.0)), (5, pytest.approx(2 / 3))]
+
+
+def test_rrf_small_k_favours_top_ranks_more() -> None:
+    sharp = dict(fuse_rankings([[1, 2]], k=1))
+    flat = dict(fuse_rankings([[1, 2]], k=1000))
+    assert sharp[2] < flat[2]
+
+
+def test_rrf_of_nothing_is_empty() -> None:
+    assert fuse_rankings([]) == []
+    assert fuse_rankings([[], []]) == []
+
+
+# --- HybridRetriever -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def retriever(built_index: Workspace, embedding: EssbotEmbedding) -> HybridRetriever:
+    index = VectorIndex.load(built_index.index_dir, embedding.model_id)
+    return HybridRetriever(index, embedding, built_index.settings)
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+def test_each_mode_finds_the_pdf_passage_on_page_two(retriever: HybridRetriever, mode: str) -> None:
+    passage = retriever.search("Qui délivre l'agrément ESUS ?", k=3, mode=mode)[0]
+    assert (passage.chunk.source, passage.chunk.page) == ("guide-rtes.pdf", 2)
+    assert "DDEETS" in passage.chunk.text
+
+
+@pytest.mark.parametrize(
+    ("question", "source"),
+    [
+        ("Quelle part du capital d'une SCIC une collectivité peut-elle détenir ?", "scic.docx"),
+        ("Comment la communauté de communes soutient-elle le pôle territorial ?", "ptce.html"),
+        ("Qui délivre l'agrément entreprise solidaire d'utilité sociale selon l'article L. 3332-17-1 ?", None),
+        ("Comment est financée la chambre régionale ?", "cress-sommaire.pdf"),
+    ],
+)
+def test_questions_find_the_right_document(retriever: HybridRetriever, question: str, source: str | None) -> None:
+    top = retriever.search(question, k=2)
+    if source is None:  # two documents answer: the law text and the guide
+        assert {p.chunk.source for p in top} == {"loi-extrait.txt", "guide-rtes.pdf"}
+    else:
+        assert top[0].chunk.source == source
+
+
+def test_hybrid_results_carry_both_rankings(retriever: HybridRetriever) -> None:
+    passages = retriever.search("agrément ESUS DDEETS", k=4)
+    assert len(passages) == 4
+    scores = [p.score for p in passages]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0 < score <= 1 for score in scores)
+    first = passages[0]
+    assert (first.dense_rank, first.bm25_rank) == (1, 1)
+    assert first.score == pytest.approx(1.0)
+    assert first.dense_score is not None and first.bm25_score is not None
+
+
+def test_dense_mode_has_no_bm25_evidence(retriever: HybridRetriever) -> None:
+    passages = retriever.search("achats responsables", k=2, mode="dense")
+    assert all(p.bm25_rank is None and p.dense_rank is not None for p in passages)
+
+
+def test_bm25_mode_returns_only_lexical_matches(retriever: HybridRetriever) -> None:
+    assert retriever.search("zythologie", k=3, mode="bm25") == []
+    assert len(retriever.search("zythologie", k=3, mode="dense")) == 3
+
+
+def test_k_defaults_to_settings_top_k(retriever: HybridRetriever) -> None:
+    assert len(retriever.search("collectivités")) == retriever.settings.top_k
+
+
+def test_passage_dict_follows_the_json_contract(retriever: HybridRetriever) -> None:
+    data = retriever.search("Qui délivre l'agrément ESUS ?", k=1)[0].to_dict()
+    assert set(data) == {"source", "title", "page", "section", "text", "score"}
+    assert (data["source"], data["page"]) == ("guide-rtes.pdf", 2)
+    assert data["section"].startswith("Chapitre 2")
+
+
+def test_open_loads_the_index_named_in_settings(built_index: Workspace) -> None:
+    retriever = HybridRetriever.open(built_index.settings)
+    assert retriever.search("SPASER", k=1)[0].chunk.source == "fiche-spaser.md"
