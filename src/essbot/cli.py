@@ -4,40 +4,27 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
 import click
 
 from essbot import messages
-from essbot.config import Settings, load_settings
+from essbot.clitools import CONTEXT, LazyGroup, report_errors, settings_from
+from essbot.config import load_settings
 from essbot.errors import EssbotError
 
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
-
-def _report_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn an EssbotError into its French message on stderr and its exit code, in one place."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except EssbotError as exc:
-            click.echo(f"Erreur : {exc.user_message}", err=True)
-            sys.exit(exc.exit_code)
-
-    return wrapper
-
-
-def _settings(ctx: click.Context, **overrides: Any) -> Settings:
-    base: Settings = ctx.obj
-    return base.replace(**overrides)
-
-
-@click.group(context_settings=CONTEXT)
+@click.group(
+    cls=LazyGroup,
+    context_settings=CONTEXT,
+    lazy={
+        "serve": "essbot.server.commands:serve",
+        "ui": "essbot.ui.commands:ui",
+        "feedback": "essbot.ui.commands:feedback",
+        "eval": "essbot.evaluation.commands:eval_command",
+    },
+)
 @click.option(
     "--config",
     "config_file",
@@ -46,7 +33,7 @@ def _settings(ctx: click.Context, **overrides: Any) -> Settings:
 )
 @click.version_option(package_name="essbot", message="essbot %(version)s")
 @click.pass_context
-@_report_errors
+@report_errors
 def main(ctx: click.Context, config_file: Path | None) -> None:
     """essbot — l'assistant des collectivités pour l'économie sociale et solidaire (ESS).
 
@@ -68,7 +55,7 @@ def main(ctx: click.Context, config_file: Path | None) -> None:
 @click.option("--max-file-mb", type=float, help="Taille maximale d'un fichier, en Mo (par défaut 50).")
 @click.option("-q", "--quiet", is_flag=True, help="Pas de barre de progression.")
 @click.pass_context
-@_report_errors
+@report_errors
 def ingest(
     ctx: click.Context,
     paths: tuple[Path, ...],
@@ -87,7 +74,7 @@ def ingest(
     """
     from essbot.ingest.pipeline import ingest as run_ingest
 
-    settings = _settings(ctx, index_dir=index_dir, max_file_mb=max_file_mb)
+    settings = settings_from(ctx, index_dir=index_dir, max_file_mb=max_file_mb)
     roots = list(paths) or [settings.documents_dir]
     report = run_ingest(roots, settings, rebuild=rebuild, progress=not quiet and sys.stderr.isatty())
     click.echo(report.summary())
@@ -116,7 +103,7 @@ def ingest(
 )
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON (une liste de passages).")
 @click.pass_context
-@_report_errors
+@report_errors
 def search(
     ctx: click.Context, question: str, index_dir: Path | None, top_k: int | None, mode: str, as_json: bool
 ) -> None:
@@ -125,7 +112,7 @@ def search(
 
     if not question.strip():
         raise EssbotError(messages.SEARCH_EMPTY_QUESTION)
-    settings = _settings(ctx, index_dir=index_dir, top_k=top_k)
+    settings = settings_from(ctx, index_dir=index_dir, top_k=top_k)
     passages = HybridRetriever.open(settings).search(question, mode=mode)
     if as_json:
         click.echo(json.dumps([p.to_dict() for p in passages], ensure_ascii=False, indent=2))
@@ -173,7 +160,7 @@ def _open_assistant(ctx: click.Context, **overrides: Any) -> Any:
     from essbot.answer.engine import Assistant
     from essbot.retrieve import HybridRetriever
 
-    settings = _settings(ctx, **overrides)
+    settings = settings_from(ctx, **overrides)
     return Assistant(HybridRetriever.open(settings), settings)
 
 
@@ -199,7 +186,7 @@ def _open_assistant(ctx: click.Context, **overrides: Any) -> Any:
 )
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON : un objet Answer (voir ARCHITECTURE.md).")
 @click.pass_context
-@_report_errors
+@report_errors
 def ask(
     ctx: click.Context,
     question: str,
@@ -238,7 +225,7 @@ def ask(
     help="Générateur de réponse (par défaut : celui de la configuration).",
 )
 @click.pass_context
-@_report_errors
+@report_errors
 def chat(ctx: click.Context, index_dir: Path | None, generator: str | None) -> None:
     """Conversation dans le terminal : les questions de suivi (« Et qui le délivre ? ») gardent le contexte.
 

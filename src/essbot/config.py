@@ -15,6 +15,9 @@ from essbot.errors import ConfigError
 ENV_PREFIX = "ESSBOT_"
 CONFIG_FILE_ENV = "ESSBOT_CONFIG"
 DEFAULT_CONFIG_FILE = "essbot.toml"
+# Bump when a change to cleaning or splitting changes the chunks produced: existing indexes are then re-split
+# (their unchanged texts keep their vectors) instead of mixing old and new chunking.
+CHUNKING_VERSION = 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,8 +97,12 @@ class Settings:
         return f"{self.embedding_backend}:{self.embedding_model}"
 
     def splitter_signature(self) -> dict[str, Any]:
-        """The settings that change how documents are cut into chunks."""
-        return {"chunk_size_words": self.chunk_size_words, "chunk_overlap_words": self.chunk_overlap_words}
+        """What decides how documents are cut into chunks: an index built otherwise is re-split."""
+        return {
+            "chunk_size_words": self.chunk_size_words,
+            "chunk_overlap_words": self.chunk_overlap_words,
+            "chunking_version": CHUNKING_VERSION,
+        }
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}

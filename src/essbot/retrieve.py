@@ -6,7 +6,6 @@ re-ranker (a cross-encoder on disk) can reorder the fused list behind the same i
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -102,7 +101,6 @@ class HybridRetriever:
         self.embedding = embedding
         self.settings = settings
         self.reranker = reranker
-        self._encode_lock = threading.Lock()  # the encoders are not documented as thread-safe
 
     @classmethod
     def open(cls, settings: Settings, index_dir: Path | None = None) -> HybridRetriever:
@@ -126,9 +124,7 @@ class HybridRetriever:
         started = time.perf_counter()
         dense: list[tuple[int, float]] = []
         if mode != "bm25":
-            with self._encode_lock:
-                query_vector = self.embedding.encode_query(question)
-            dense = self.index.dense_search(query_vector, depth)
+            dense = self.index.dense_search(self.embedding.encode_query(question), depth)
         lexical = self.index.bm25.search(question, depth) if mode != "dense" else []
         if filters:
             dense = [(i, s) for i, s in dense if _matches(self.index.chunks[i], filters)]

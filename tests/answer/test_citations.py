@@ -52,3 +52,12 @@ def test_every_marker_has_a_citation_and_every_citation_is_used() -> None:
     used = {int(n) for n in re.findall(r"\[(\d+)\]", result.text)}
     assert used == {c.id for c in result.citations} == {1, 2}
     assert result.text.startswith("- La SCIC")
+
+
+def test_streamed_markers_are_renumbered_by_first_use_even_when_split() -> None:
+    from essbot.answer.citations import MarkerRenumberer
+
+    renumber = MarkerRenumberer()
+    deltas = ["Le SPASER [", "3]. La SCIC [1", "]. Encore [3] et [", "1, 2]."]
+    streamed = "".join(renumber.feed(d) for d in deltas) + renumber.flush()
+    assert streamed == "Le SPASER [1]. La SCIC [2]. Encore [1] et [2][3]."

@@ -199,13 +199,13 @@ def test_clean_pdf_document_rejoins_lines_and_drops_page_furniture() -> None:
     ]
 
 
-def test_clean_markdown_document_keeps_headings_and_paragraphs() -> None:
-    text = "# Fiche\n\n## Définition\n\nUn PTCE regroupe\ndes acteurs.\n\n## Rôle\n\nLa région finance."
+def test_clean_markdown_document_keeps_headings_and_joins_wrapped_lines() -> None:
+    text = "# Fiche\n\n## Définition\n\nUn PTCE regroupe\ndes acteurs.\n- une liste\n\n## Rôle\n\nLa région finance."
     blocks = clean_document(LoadedDocument("f.md", "Fiche", "markdown", [Page(None, text)]))
     assert [(b.text, b.level) for b in blocks] == [
         ("Fiche", 1),
         ("Définition", 2),
-        ("Un PTCE regroupe\ndes acteurs.", 0),
+        ("Un PTCE regroupe des acteurs.\n- une liste", 0),
         ("Rôle", 2),
         ("La région finance.", 0),
     ]

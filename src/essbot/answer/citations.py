@@ -88,3 +88,33 @@ def _place_markers(claim: str, markers: str) -> str:
     if match:
         return f"{claim[: match.start()]} {markers}{match.group(1)}"
     return f"{claim} {markers}"
+
+
+_PARTIAL_MARKER = re.compile(r"\[[\d,; ]*$")
+
+
+class MarkerRenumberer:
+    """Renumbers the `[n]` markers of a text stream by order of first use, as verification does at the end.
+
+    So the streamed text already shows [1], [2]… in reading order; a marker split across two deltas
+    ("[", "3]") is held back until it is complete.
+    """
+
+    def __init__(self) -> None:
+        self.mapping: dict[int, int] = {}
+        self._pending = ""
+
+    def _renumber(self, match: re.Match[str]) -> str:
+        numbers = [self.mapping.setdefault(n, len(self.mapping) + 1) for n in _numbers(match.group(1))]
+        return "".join(f"[{n}]" for n in dict.fromkeys(numbers))
+
+    def feed(self, delta: str) -> str:
+        text = self._pending + delta
+        partial = _PARTIAL_MARKER.search(text)
+        self._pending = text[partial.start() :] if partial else ""
+        text = text[: partial.start()] if partial else text
+        return re.sub(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]", self._renumber, text)
+
+    def flush(self) -> str:
+        rest, self._pending = self._pending, ""
+        return rest

@@ -11,7 +11,7 @@ from typing import Any
 
 from essbot import messages
 from essbot.answer.abstain import AbstentionCheck, dense_floor, should_abstain
-from essbot.answer.citations import verify_citations
+from essbot.answer.citations import MarkerRenumberer, verify_citations
 from essbot.answer.followup import condense_question
 from essbot.answer.generators import ExtractiveGenerator, GenerationRequest, create_generator
 from essbot.answer.prompts import says_not_found
@@ -121,17 +121,21 @@ class Assistant:
         request = GenerationRequest(question, query, passages, turns)
         generate_started = time.perf_counter()
         parts: list[str] = []
+        shown = MarkerRenumberer()
         try:
             for delta in self.generator.stream(request):
                 parts.append(delta)
-                yield delta
+                if text := shown.feed(delta):
+                    yield text
         except GenerationError:
-            if self.settings.llm_fallback != "extractive" or self.generator is self._fallback:
+            if self.settings.llm_fallback != "extractive" or self.generator is self._fallback or parts:
                 raise
-            parts = []
             for delta in self._fallback.stream(request):
                 parts.append(delta)
-                yield delta
+                if text := shown.feed(delta):
+                    yield text
+        if text := shown.flush():
+            yield text
         timings["generate"] = (time.perf_counter() - generate_started) * 1000
 
         raw = "".join(parts)

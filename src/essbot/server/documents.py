@@ -1,0 +1,256 @@
+"""Document management over HTTP: list the indexed sources, upload and delete files, then re-index.
+
+An upload is written to a hidden temporary file inside the documents folder (ingestion ignores dot files),
+checked with the real loader, and only then renamed to its final name: a refused or corrupt file never
+reaches the folder, and the index in service is untouched until the background re-index swaps in a new one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import uuid
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Annotated, BinaryIO
+
+from fastapi import APIRouter, Depends, Request
+from starlette.datastructures import UploadFile
+
+from essbot import messages
+from essbot.answer.engine import Assistant
+from essbot.config import Settings
+from essbot.ingest.clean import clean_document
+from essbot.ingest.loaders import LOADERS, SkippedFile, load_document
+from essbot.ingest.split import split_into_chunks
+from essbot.server import schemas
+from essbot.server.deps import CurrentAssistant, CurrentReindexer, require_admin
+from essbot.server.http_errors import HttpError
+from essbot.server.reindex import IndexingStatus, Reindexer
+
+UPLOAD_PREFIX = ".upload-"
+_SAFE_NAME = re.compile(r"^\w[\w .,()'+-]*$")
+_COPY_BLOCK = 1 << 20
+
+
+def status_model(status: IndexingStatus) -> schemas.IndexingStatus:
+    return schemas.IndexingStatus(
+        state=status.state,
+        started_at=status.started_at,
+        finished_at=status.finished_at,
+        message=status.message,
+        generation=status.generation,
+    )
+
+
+def list_documents(assistant: Assistant) -> list[schemas.Document]:
+    """The files of the index in service, from its manifest."""
+    files = assistant.retriever.index.manifest.files
+    return [
+        schemas.Document(
+            source=r.source,
+            title=r.title,
+            doc_type=r.doc_type,
+            pages=r.pages,
+            chunks=len(r.chunk_ids),
+            size_bytes=r.size,
+            skipped=r.skipped,
+        )
+        for r in sorted(files.values(), key=lambda record: record.source)
+    ]
+
+
+def safe_file_name(raw: str) -> str:
+    """The bare file name of an upload (no folder part), or an HttpError for anything unusual."""
+    name = PureWindowsPath(PurePosixPath(raw).name).name.strip()
+    if not name or len(name) > 200 or not _SAFE_NAME.match(name) or name.startswith(("~$", ".")):
+        raise HttpError(400, "invalid_filename", messages.API_UPLOAD_BAD_NAME.format(name=raw[:200]))
+    return name
+
+
+def _check_readable(path: Path, source: str, max_bytes: int, settings: Settings) -> None:
+    """Load, clean and split as ingestion will: raise SkippedFile with the French reason when it cannot."""
+    document = load_document(path, source, max_bytes)
+    chunks = split_into_chunks(
+        clean_document(document),
+        source=source,
+        title=document.title,
+        doc_type=document.doc_type,
+        chunk_size_words=settings.chunk_size_words,
+        chunk_overlap_words=settings.chunk_overlap_words,
+    )
+    if not chunks:
+        raise SkippedFile(messages.SKIP_NO_TEXT)
+
+
+class DocumentLibrary:
+    """The documents folder the server indexes (settings.documents_dir)."""
+
+    def __init__(self, settings: Settings, reindexer: Reindexer) -> None:
+        self.settings = settings
+        self.folder = settings.documents_dir
+        self.reindexer = reindexer
+        self.max_bytes = min(int(settings.max_upload_mb * 1024 * 1024), settings.max_file_bytes)
+
+    def _too_large(self) -> HttpError:
+        return HttpError(
+            413, "file_too_large", messages.API_UPLOAD_TOO_LARGE.format(limit_mb=round(self.max_bytes / 1024 / 1024, 1))
+        )
+
+    def check_folder_matches_index(self) -> None:
+        """Refuse changes when the folder holds none of the indexed files: re-indexing it would empty the index."""
+        index = self.reindexer.live.current.retriever.index
+        sources = list(index.manifest.files)
+        if sources and not any((self.folder / source).is_file() for source in sources):
+            raise HttpError(
+                409,
+                "documents_folder_mismatch",
+                messages.API_FOLDER_MISMATCH.format(folder=self.folder, index=index.path),
+            )
+
+    def save_upload(self, raw_name: str, data: BinaryIO) -> tuple[str, bool]:
+        """Validate and store an uploaded file; returns (source, replaced). Blocking: run it in a thread."""
+        self.check_folder_matches_index()
+        source = safe_file_name(raw_name)
+        extension = Path(source).suffix.lower()
+        if extension not in LOADERS:
+            reason = messages.SKIP_UNSUPPORTED.format(
+                ext=extension or "sans extension", accepted=", ".join(sorted(LOADERS))
+            )
+            raise HttpError(415, "unsupported_file", messages.API_UPLOAD_REFUSED.format(source=source, reason=reason))
+        self.folder.mkdir(parents=True, exist_ok=True)
+        # The extension stays last: the loader is chosen by it.
+        temporary = self.folder / f"{UPLOAD_PREFIX}{uuid.uuid4().hex}{extension}"
+        try:
+            with open(temporary, "wb") as out:
+                copied = 0
+                while block := data.read(_COPY_BLOCK):
+                    copied += len(block)
+                    if copied > self.max_bytes:
+                        raise self._too_large()
+                    out.write(block)
+            try:
+                _check_readable(temporary, source, self.max_bytes, self.settings)
+            except SkippedFile as skip:
+                raise HttpError(
+                    422, "unreadable_file", messages.API_UPLOAD_REFUSED.format(source=source, reason=skip.reason)
+                ) from skip
+            except Exception as exc:  # a parser crash on a hostile file is a refusal, not a 500
+                reason = messages.SKIP_UNREADABLE.format(detail=type(exc).__name__)
+                raise HttpError(
+                    422, "unreadable_file", messages.API_UPLOAD_REFUSED.format(source=source, reason=reason)
+                ) from exc
+            target = self.folder / source
+            replaced = target.is_file()
+            os.replace(temporary, target)
+            return source, replaced
+        finally:
+            temporary.unlink(missing_ok=True)
+
+    def resolve(self, source: str) -> Path:
+        """The file of an indexed source, refusing anything outside the documents folder."""
+        root = self.folder.resolve()
+        path = (self.folder / source).resolve()
+        if ".." in PurePosixPath(source).parts or not path.is_relative_to(root) or not path.is_file():
+            raise HttpError(404, "document_not_found", messages.API_DOCUMENT_NOT_FOUND.format(source=source[:200]))
+        return path
+
+    def delete(self, source: str) -> None:
+        self.check_folder_matches_index()
+        self.resolve(source).unlink()
+
+
+async def get_library(request: Request) -> DocumentLibrary:
+    library: DocumentLibrary = request.app.state.library
+    return library
+
+
+router = APIRouter(prefix="/v1/documents", tags=["documents"])
+_ADMIN_ERRORS: dict[int | str, dict[str, object]] = {
+    401: {"model": schemas.Error, "description": "Jeton d'administration absent."},
+    403: {"model": schemas.Error, "description": "Jeton refusé, ou gestion désactivée (pas d'ESSBOT_ADMIN_TOKEN)."},
+}
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "PDF, HTML, Markdown, texte ou Word (.docx).",
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.get("", response_model=schemas.DocumentList, summary="Lister les documents indexés")
+async def get_documents(
+    assistant: CurrentAssistant,
+    reindexer: CurrentReindexer,
+) -> schemas.DocumentList:
+    """Les documents de l'index en service, et l'état de la dernière réindexation."""
+    return schemas.DocumentList(
+        documents=list_documents(assistant),
+        chunks=len(assistant.retriever.index.chunks),
+        indexing=status_model(reindexer.status),
+    )
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=schemas.DocumentChange,
+    summary="Ajouter ou remplacer un document",
+    dependencies=[Depends(require_admin)],
+    openapi_extra=_UPLOAD_BODY,
+    responses={
+        **_ADMIN_ERRORS,
+        413: {"model": schemas.Error},
+        415: {"model": schemas.Error},
+        422: {"model": schemas.Error, "description": "Fichier illisible, corrompu ou sans texte."},
+    },
+)
+async def upload_document(
+    request: Request, library: Annotated[DocumentLibrary, Depends(get_library)]
+) -> schemas.DocumentChange:
+    """Enregistre le fichier (champ `file`) puis lance une réindexation incrémentale en arrière-plan.
+
+    L'index en service continue de répondre ; le nouvel index le remplace dès qu'il est prêt
+    (suivi : `GET /v1/documents`, champ `indexing`). Réservé à l'administrateur (en-tête `Authorization: Bearer`).
+    """
+    # The body is read only now, after the token check (a form parameter would be read before it).
+    async with request.form(max_files=1, max_fields=4) as form:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise HttpError(400, "missing_file", messages.API_UPLOAD_MISSING_FILE)
+        source, replaced = await asyncio.to_thread(library.save_upload, upload.filename, upload.file)
+    library.reindexer.request()
+    return schemas.DocumentChange(
+        source=source, status="indexing", replaced=replaced, message=messages.API_UPLOAD_ACCEPTED.format(source=source)
+    )
+
+
+@router.delete(
+    "/{source:path}",
+    status_code=202,
+    response_model=schemas.DocumentChange,
+    summary="Supprimer un document",
+    dependencies=[Depends(require_admin)],
+    responses={**_ADMIN_ERRORS, 404: {"model": schemas.Error}},
+)
+def delete_document(source: str, library: Annotated[DocumentLibrary, Depends(get_library)]) -> schemas.DocumentChange:
+    """Supprime le fichier du dossier des documents puis réindexe en arrière-plan."""
+    library.delete(source)
+    library.reindexer.request()
+    return schemas.DocumentChange(
+        source=source, status="indexing", replaced=False, message=messages.API_DELETE_ACCEPTED.format(source=source)
+    )

@@ -1,0 +1,150 @@
+"""Every failure of the API becomes `{"error": {"code", "message"}}` with a French message, in one place."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from essbot import messages
+from essbot.errors import (
+    ConfigError,
+    EmbeddingBackendError,
+    EssbotError,
+    GenerationError,
+    IndexBusyError,
+    IndexIncompatibleError,
+    IndexNotFoundError,
+    NothingIndexedError,
+    QuestionError,
+)
+
+logger = logging.getLogger("essbot.server")
+
+# Sent with every JSON body: browsers must never sniff it as HTML or run anything from it.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+class HttpError(EssbotError):
+    """An EssbotError that knows its HTTP status and error code (bad upload, missing token…)."""
+
+    def __init__(self, status: int, code: str, user_message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(user_message)
+        self.status = status
+        self.code = code
+        self.headers = headers or {}
+
+
+class RequestTooLarge(StarletteHTTPException):
+    """Raised while the body is read; an HTTPException so that FastAPI's body parsing lets it through."""
+
+    def __init__(self, user_message: str) -> None:
+        super().__init__(status_code=413, detail=user_message)
+
+
+# Most specific first: the first matching class wins.
+_STATUS: Sequence[tuple[type[EssbotError], int, str]] = (
+    (QuestionError, 400, "invalid_question"),
+    (IndexBusyError, 409, "index_busy"),
+    (NothingIndexedError, 422, "nothing_indexed"),
+    (IndexNotFoundError, 503, "index_unavailable"),
+    (IndexIncompatibleError, 503, "index_unavailable"),
+    (EmbeddingBackendError, 503, "embedding_unavailable"),
+    (GenerationError, 502, "generation_failed"),
+    (ConfigError, 500, "configuration_error"),
+)
+
+
+def describe_error(exc: EssbotError) -> tuple[int, str]:
+    """HTTP status and error code of an EssbotError."""
+    if isinstance(exc, HttpError):
+        return exc.status, exc.code
+    for cls, status, code in _STATUS:
+        if isinstance(exc, cls):
+            return status, code
+    return 500, "essbot_error"
+
+
+def error_body(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error_body(code, message), status_code=status, headers={**SECURITY_HEADERS, **(headers or {})})
+
+
+def _field_problem(error: dict[str, Any]) -> str:
+    kind = str(error.get("type", ""))
+    if kind == "missing":
+        return messages.API_FIELD_MISSING
+    if kind == "extra_forbidden":
+        return messages.API_FIELD_EXTRA
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        return messages.API_FIELD_BAD_TYPE
+    return messages.API_FIELD_BAD_VALUE
+
+
+def validation_message(errors: Sequence[dict[str, Any]]) -> str:
+    """A French summary of pydantic's errors (the first three), naming the fields."""
+    json_error = next((e for e in errors if e.get("type") == "json_invalid"), None)
+    if json_error is not None:
+        return messages.API_INVALID_JSON.format(detail=(json_error.get("ctx") or {}).get("error", "JSON"))
+    problems = []
+    for error in errors[:3]:
+        loc = [str(part) for part in error.get("loc", ()) if part != "body"]
+        field = ".".join(loc) or "corps de la requête"
+        problems.append(messages.API_INVALID_FIELD.format(field=field, problem=_field_problem(error)))
+    detail = " ; ".join(problems)
+    if any(tuple(error.get("loc", ()))[:2] == ("body", "history") for error in errors):
+        return messages.HISTORY_INVALID.format(detail=detail)
+    return messages.API_INVALID_REQUEST.format(details=detail)
+
+
+async def _essbot_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, EssbotError)
+    status, code = describe_error(exc)
+    if status >= 500:
+        logger.error("%s %s: %s (%s)", request.method, request.url.path, exc.user_message, exc.cause)
+    return error_response(status, code, exc.user_message, getattr(exc, "headers", None))
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return error_response(422, "invalid_request", validation_message(list(exc.errors())))
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    if isinstance(exc, RequestTooLarge):
+        return error_response(413, "payload_too_large", str(exc.detail))
+    if status == 404:
+        message, code = messages.API_NOT_FOUND.format(path=request.url.path), "not_found"
+    elif status == 405:
+        message = messages.API_METHOD_NOT_ALLOWED.format(method=request.method, path=request.url.path)
+        code = "method_not_allowed"
+    else:
+        message, code = messages.API_HTTP_ERROR.format(status=status), "http_error"
+    return error_response(status, code, message, dict(exc.headers or {}))
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("%s %s: unexpected error", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "internal_error", messages.API_INTERNAL_ERROR)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the JSON error handlers on the app."""
+    app.add_exception_handler(EssbotError, _essbot_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

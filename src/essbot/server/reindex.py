@@ -1,0 +1,144 @@
+"""The live Assistant and the background re-index that replaces it without interrupting queries.
+
+Requests take `LiveAssistant.current` once and keep that Assistant to the end, so an answer never mixes two
+indexes. After an incremental ingest has published the new index on disk (atomic rename, see index/store.py),
+a new Assistant is opened on it and swapped in with one reference assignment; the old one serves the requests
+already running and is then garbage-collected.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Literal
+
+from essbot import messages
+from essbot.answer.engine import Assistant
+from essbot.answer.generators import ExtractiveGenerator
+from essbot.config import Settings
+from essbot.errors import EssbotError
+from essbot.index.embeddings import EssbotEmbedding, create_embedding
+from essbot.index.store import VectorIndex, index_lock
+from essbot.ingest.pipeline import ingest
+from essbot.retrieve import HybridRetriever
+
+logger = logging.getLogger("essbot.server")
+
+State = Literal["idle", "running", "succeeded", "failed"]
+
+
+@dataclasses.dataclass(frozen=True)
+class IndexingStatus:
+    state: State = "idle"
+    started_at: float | None = None
+    finished_at: float | None = None
+    message: str = ""
+    generation: int = 0  # indexes swapped in since start-up
+
+
+class LiveAssistant:
+    """Holds the Assistant that serves queries; replaced whole, never modified in place."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self._current = assistant
+
+    @property
+    def current(self) -> Assistant:
+        return self._current
+
+    def swap(self, assistant: Assistant) -> None:
+        self._current = assistant  # a single reference assignment: atomic for concurrent readers
+
+
+def reopen_assistant(old: Assistant) -> Assistant:
+    """A new Assistant on the index now on disk, reusing the loaded query encoder, re-ranker and LLM."""
+    retriever = old.retriever
+    with index_lock(old.settings.index_dir):  # never read an index while a build swaps it in
+        index = VectorIndex.load(old.settings.index_dir, retriever.embedding.model_id)
+    # Both retrievers share one encoder (and so the lock it owns).
+    fresh = HybridRetriever(index, retriever.embedding, old.settings, retriever.reranker)
+    # The extractive generator holds the corpus term weights: rebuild it; an LLM generator is kept as is.
+    generator = None if isinstance(old.generator, ExtractiveGenerator) else old.generator
+    return Assistant(fresh, old.settings, generator)
+
+
+class Reindexer:
+    """Runs incremental ingests of the documents folder in one background thread, one at a time.
+
+    Requests made while an ingest runs are merged into one more run afterwards, so the last upload is
+    always indexed and two ingests never overlap.
+    """
+
+    def __init__(
+        self,
+        live: LiveAssistant,
+        settings: Settings,
+        embedding_factory: Callable[[Settings], EssbotEmbedding] = create_embedding,
+    ) -> None:
+        self.live = live
+        self.settings = settings
+        self._embedding_factory = embedding_factory
+        self._embedding: EssbotEmbedding | None = None  # ingest's own encoder: queries keep theirs
+        self._lock = threading.Lock()  # guards _pending, _worker and _status
+        self._pending = False
+        self._worker: threading.Thread | None = None
+        self._status = IndexingStatus()
+        self._idle = threading.Event()
+        self._idle.set()
+
+    @property
+    def status(self) -> IndexingStatus:
+        return self._status
+
+    def request(self) -> None:
+        """Ask for a re-index; returns at once."""
+        with self._lock:
+            self._pending = True
+            self._idle.clear()
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._run, name="essbot-reindex", daemon=True)
+                self._worker.start()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until no re-index is pending or running (for shutdown and scripts)."""
+        return self._idle.wait(timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                if not self._pending:
+                    self._worker = None
+                    self._idle.set()
+                    return
+                self._pending = False
+                previous = self._status
+                self._status = IndexingStatus("running", time.time(), None, "", previous.generation)
+            status = self._reindex_once(self._status)
+            with self._lock:
+                self._status = status
+
+    def _reindex_once(self, running: IndexingStatus) -> IndexingStatus:
+        def finished(state: State, message: str, generation: int) -> IndexingStatus:
+            return dataclasses.replace(
+                running, state=state, finished_at=time.time(), message=message, generation=generation
+            )
+
+        try:
+            if self._embedding is None:
+                self._embedding = self._embedding_factory(self.settings)
+            report = ingest([self.settings.documents_dir], self.settings, embedding=self._embedding)
+            if not report.changed:
+                return finished("succeeded", report.summary(), running.generation)
+            self.live.swap(reopen_assistant(self.live.current))
+            logger.info("re-index done, new index in service: %s", report.summary())
+            return finished("succeeded", report.summary(), running.generation + 1)
+        except EssbotError as exc:
+            logger.warning("re-index failed: %s (%s)", exc.user_message, exc.cause)
+            return finished("failed", messages.API_REINDEX_FAILED.format(detail=exc.user_message), running.generation)
+        except Exception as exc:  # the worker records every failure instead of dying silently
+            logger.exception("re-index failed")
+            detail = type(exc).__name__
+            return finished("failed", messages.API_REINDEX_FAILED.format(detail=detail), running.generation)

@@ -1,0 +1,53 @@
+"""French strings of the chat UI, the widget and the feedback commands (the rest live in essbot/messages.py)."""
+
+from __future__ import annotations
+
+APP_NAME = "essbot"
+PROFILE_NAME = "essbot"
+
+WELCOME = (
+    "**Bonjour, je suis essbot**, l'assistant des agents et des élus des collectivités pour l'économie sociale "
+    "et solidaire (ESS).\n\n"
+    "Je réponds à partir d'un fonds de fiches pratiques : agrément ESUS, SPASER et achats responsables, "
+    "clauses sociales et marchés réservés, subventions et conventions, SCIC, PTCE, DLA, CRESS, loi ESS de 2014… "
+    "Chaque réponse cite ses sources [1], [2]… avec le document, la page et le passage : vérifiez-les.\n\n"
+    "**Mes limites :** je ne connais que ces documents ; quand ils ne répondent pas, je le dis. Je ne donne pas "
+    "d'avis juridique et je ne remplace ni vos services juridiques ni la CRESS de votre région. "
+    "Ne saisissez pas de données personnelles."
+)
+
+# (label shown on the button, question sent); drawn from questions that agents and élus actually ask.
+STARTERS: tuple[tuple[str, str], ...] = (
+    ("Qu'est-ce qu'un SPASER ?", "Qu'est-ce qu'un SPASER ?"),
+    ("Qui délivre l'agrément ESUS ?", "Qui délivre l'agrément ESUS ?"),
+    ("Entrer au capital d'une SCIC ?", "Ma commune peut-elle entrer au capital d'une SCIC ?"),
+    ("Subvention ou marché public ?", "Subvention ou marché public : comment choisir ?"),
+    ("Qu'est-ce qu'un marché réservé ?", "Qu'est-ce qu'un marché réservé ?"),
+    ("Qu'est-ce que le DLA ?", "Qu'est-ce que le DLA ?"),
+)
+
+SOURCES_HEADER = "Sources"
+SOURCE_NAME = "[{id}] {title}"
+SOURCE_PAGE = ", p. {page}"
+PDF_NAME = "PDF — {title}, p. {page}"
+SOURCE_BODY_SECTION = "**{section}** — {where}"
+SOURCE_BODY_FILE = "{source}{page}"
+ABSTAINED_NOTE = "ℹ️ **Réponse non trouvée dans les documents.**"
+ANSWER_ERROR = "⚠️ {message}"
+UNEXPECTED_ERROR = (
+    "⚠️ Une erreur inattendue s'est produite pendant la préparation de la réponse. Réessayez dans un instant ; "
+    "si le problème persiste, signalez-le à l'administrateur d'essbot."
+)
+
+FEEDBACK_UNKNOWN_ANSWER = (
+    "Cette réponse n'est plus disponible (le service a peut-être redémarré) : votre avis n'a pas été enregistré."
+)
+
+# --- widget (GET /widget.js) ---
+WIDGET_BUTTON_LABEL = "Ouvrir l'assistant essbot (économie sociale et solidaire)"
+
+# --- commands ---
+UI_STARTING = "essbot : interface de discussion sur {url} (Ctrl-C pour arrêter)"
+FEEDBACK_EXPORTED = "{count} avis exporté(s) vers {path}."
+FEEDBACK_NONE = "Aucun avis enregistré dans {path}."
+FEEDBACK_DB_UNREADABLE = "Base des avis illisible : {path} ({detail})"
