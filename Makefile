@@ -40,10 +40,11 @@ lint: install
 	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/mypy
 
-test: lint $(LLM_STAMP) browser
+# The regression test of the evaluation reuses indexes/default: build (or update) it first.
+test: lint $(LLM_STAMP) browser index
 	$(BIN)/pytest
 
-test-fast: lint
+test-fast: lint index
 	$(BIN)/pytest -m "not slow"
 
 pdfs: install

@@ -212,7 +212,7 @@ class LlamaCppGenerator:
 
     def complete(self, prompt: str) -> str:
         result: Any = self._llm.create_chat_completion(
-            messages=[{"role": "user", "content": prompt}], temperature=0.0, max_tokens=120
+            messages=[{"role": "user", "content": prompt}], temperature=0.0, max_tokens=self.settings.llm_max_tokens
         )
         return str(result["choices"][0]["message"].get("content") or "")
 
