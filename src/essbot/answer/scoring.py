@@ -24,6 +24,7 @@ DATE = re.compile(
     r"novembre|décembre)\b",
     re.IGNORECASE,
 )
+MONEY = re.compile(r"\d\s*(?:€|euros?\b|M€|k€)|\b(?:millions?|milliards?) d['’]euros\b", re.IGNORECASE)
 PERSON = re.compile(r"\b[A-ZÉ][a-zéèëïç]+(?:-[A-ZÉ][a-zéèëïç]+)? [A-ZÉ][A-Za-zéèëïç-]+\b")
 _DEFINES = re.compile(
     r"^.{0,80}?\b(est|sont|désigne|désignent|correspond|signifie|regroupe|réunit|rassemble)\b", re.IGNORECASE
@@ -34,8 +35,11 @@ _PRONOUN_START = re.compile(
 
 
 def question_kind(question: str) -> str:
-    """Coarse question type: quantity, date, person, definition or other."""
+    """Coarse question type: money, quantity, date, person, definition or other."""
     q = question.lower()
+    asks_share = re.search(r"pourcentage|%|\btaux\b|\bpart\b|\bproportion", q)
+    if not asks_share and re.search(r"\b(co[uû]te|co[uû]t|budget|prix|tarif|salaire|montant de l['’]adhésion)\b", q):
+        return "money"
     if re.search(
         r"\b(combien|quel(le)?s? (est|sont) (le|la|les) (montant|seuil|durée|nombre|taux|plafond)|"
         r"quelle durée|quel montant|quel seuil|quel plafond|pendant combien)\b",
@@ -56,11 +60,12 @@ def question_kind(question: str) -> str:
 
 
 def _has_shape(kind: str, sentence: str) -> bool:
-    pattern = {"quantity": NUMBER, "date": DATE, "person": PERSON}.get(kind)
+    pattern = {"money": MONEY, "quantity": NUMBER, "date": DATE, "person": PERSON}.get(kind)
     return pattern is None or bool(pattern.search(sentence))
 
 
 _BONUS: dict[str, Callable[[str, str], float]] = {
+    "money": lambda sentence, section: 0.15 if MONEY.search(sentence) else 0.0,
     "quantity": lambda sentence, section: 0.15 if NUMBER.search(sentence) else 0.0,
     "date": lambda sentence, section: 0.15 if DATE.search(sentence) else 0.0,
     "definition": lambda sentence, section: (
