@@ -93,7 +93,7 @@ def ingest(
     type=click.Path(file_okay=False, path_type=Path),
     help="Dossier de l'index (par défaut indexes/default).",
 )
-@click.option("-k", "--k", "top_k", type=click.IntRange(1, 50), help="Nombre de passages (par défaut 5).")
+@click.option("-k", "--k", "top_k", type=click.IntRange(1, 50), help="Nombre de passages (par défaut 3).")
 @click.option(
     "--mode",
     type=click.Choice(["hybrid", "dense", "bm25"]),
@@ -178,7 +178,7 @@ def _open_assistant(ctx: click.Context, **overrides: Any) -> Any:
     type=click.Path(dir_okay=False, path_type=Path),
     help='Conversation précédente : fichier JSON [{"role": "user"|"assistant", "content": "…"}].',
 )
-@click.option("-k", "--k", "top_k", type=click.IntRange(1, 20), help="Nombre de passages consultés (par défaut 5).")
+@click.option("-k", "--k", "top_k", type=click.IntRange(1, 20), help="Nombre de passages consultés (par défaut 3).")
 @click.option(
     "--generator",
     type=click.Choice(["extractive", "openai", "llamacpp"]),
