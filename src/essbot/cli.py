@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from essbot import messages
-from essbot.clitools import CONTEXT, LazyGroup, report_errors, settings_from
+from essbot.clitools import CONTEXT, LazyGroup, index_option, report_errors, settings_from
 from essbot.config import load_settings
 from essbot.errors import EssbotError
 
@@ -45,12 +45,7 @@ def main(ctx: click.Context, config_file: Path | None) -> None:
 
 @main.command(context_settings=CONTEXT)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--index",
-    "index_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Dossier de l'index (par défaut indexes/default).",
-)
+@index_option
 @click.option("--rebuild", is_flag=True, help="Tout reconstruire au lieu de ne traiter que les changements.")
 @click.option("--max-file-mb", type=float, help="Taille maximale d'un fichier, en Mo (par défaut 50).")
 @click.option("-q", "--quiet", is_flag=True, help="Pas de barre de progression.")
@@ -87,12 +82,7 @@ def ingest(
 
 @main.command(context_settings=CONTEXT)
 @click.argument("question")
-@click.option(
-    "--index",
-    "index_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Dossier de l'index (par défaut indexes/default).",
-)
+@index_option
 @click.option("-k", "--k", "top_k", type=click.IntRange(1, 50), help="Nombre de passages (par défaut 3).")
 @click.option(
     "--mode",
@@ -166,12 +156,7 @@ def _open_assistant(ctx: click.Context, **overrides: Any) -> Any:
 
 @main.command(context_settings=CONTEXT)
 @click.argument("question")
-@click.option(
-    "--index",
-    "index_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Dossier de l'index (par défaut indexes/default).",
-)
+@index_option
 @click.option(
     "--history",
     "history_file",
@@ -213,12 +198,7 @@ def ask(
 
 
 @main.command(context_settings=CONTEXT)
-@click.option(
-    "--index",
-    "index_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Dossier de l'index (par défaut indexes/default).",
-)
+@index_option
 @click.option(
     "--generator",
     type=click.Choice(["extractive", "openai", "llamacpp"]),

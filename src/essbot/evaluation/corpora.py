@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -10,7 +9,7 @@ from essbot.config import Settings
 from essbot.errors import EssbotError
 from essbot.evaluation import messages
 from essbot.index.store import FORMAT_VERSION, read_manifest
-from essbot.ingest.pipeline import discover_files
+from essbot.ingest.pipeline import discover_files, file_sha256
 
 EVAL_INDEX_ROOT = Path("indexes")
 
@@ -30,14 +29,6 @@ def corpus_for(gold: Path, settings: Settings) -> Path:
     return seeds_dir(gold) if is_seeds_gold(gold) else settings.documents_dir
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def index_is_current(index_dir: Path, paths: Sequence[Path], settings: Settings) -> bool:
     """True when the index was built from exactly these files (same contents), model and splitter settings."""
     try:
@@ -51,7 +42,7 @@ def index_is_current(index_dir: Path, paths: Sequence[Path], settings: Settings)
         return False
     if manifest.splitter != settings.splitter_signature() or set(manifest.files) != {s for _, s in files}:
         return False
-    return all(manifest.files[source].sha256 == _sha256(path) for path, source in files)
+    return all(manifest.files[source].sha256 == file_sha256(path) for path, source in files)
 
 
 def ensure_index(

@@ -25,7 +25,7 @@ from essbot.index.store import (
     read_manifest,
 )
 from essbot.ingest.clean import clean_document
-from essbot.ingest.loaders import SkippedFile, load_document
+from essbot.ingest.loaders import LoadedDocument, SkippedFile, load_document
 from essbot.ingest.split import Chunk, split_into_chunks
 
 if TYPE_CHECKING:  # the embedding stack (llama-index) is only imported when something must be embedded
@@ -91,12 +91,29 @@ def discover_files(paths: Sequence[Path]) -> list[tuple[Path, str]]:
     return sorted(((path, source) for source, path in found.items()), key=lambda item: item[1])
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """Content hash of a file, read in blocks."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def chunk_document(path: Path, source: str, settings: Settings) -> tuple[LoadedDocument, list[Chunk]]:
+    """Load, clean and split one file as ingestion does; SkippedFile (French reason) when it cannot."""
+    doc = load_document(path, source, settings.max_file_bytes)
+    chunks = split_into_chunks(
+        clean_document(doc),
+        source=source,
+        title=doc.title,
+        doc_type=doc.doc_type,
+        chunk_size_words=settings.chunk_size_words,
+        chunk_overlap_words=settings.chunk_overlap_words,
+    )
+    if not chunks:
+        raise SkippedFile(messages.SKIP_NO_TEXT)
+    return doc, chunks
 
 
 def embedding_key(model_id: str, text: str) -> str:
@@ -152,24 +169,14 @@ def ingest(
             if old and old.size == stat.st_size and old.mtime_ns == stat.st_mtime_ns:
                 records[source] = old
                 continue
-            digest = _sha256(path)
+            digest = file_sha256(path)
             if old and old.sha256 == digest:
                 records[source] = FileRecord(**{**old.__dict__, "mtime_ns": stat.st_mtime_ns})
                 continue
             record = FileRecord(source, digest, stat.st_size, stat.st_mtime_ns)
             records[source] = record
             try:
-                doc = load_document(path, source, settings.max_file_bytes)
-                chunks = split_into_chunks(
-                    clean_document(doc),
-                    source=source,
-                    title=doc.title,
-                    doc_type=doc.doc_type,
-                    chunk_size_words=settings.chunk_size_words,
-                    chunk_overlap_words=settings.chunk_overlap_words,
-                )
-                if not chunks:
-                    raise SkippedFile(messages.SKIP_NO_TEXT)
+                doc, chunks = chunk_document(path, source, settings)
             except SkippedFile as skip:
                 record.skipped = skip.reason
                 continue

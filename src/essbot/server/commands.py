@@ -6,18 +6,13 @@ from pathlib import Path
 
 import click
 
-from essbot.clitools import CONTEXT, report_errors, settings_from
+from essbot.clitools import CONTEXT, index_option, report_errors, settings_from
 
 
 @click.command(context_settings=CONTEXT)
 @click.option("--host", help="Adresse d'écoute (par défaut 127.0.0.1 ; 0.0.0.0 pour toutes les interfaces).")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port d'écoute (par défaut 8000).")
-@click.option(
-    "--index",
-    "index_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Dossier de l'index (par défaut indexes/default).",
-)
+@index_option
 @click.option(
     "--documents",
     "documents_dir",

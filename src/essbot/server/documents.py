@@ -20,9 +20,8 @@ from starlette.datastructures import UploadFile
 from essbot import messages
 from essbot.answer.engine import Assistant
 from essbot.config import Settings
-from essbot.ingest.clean import clean_document
-from essbot.ingest.loaders import LOADERS, SkippedFile, load_document
-from essbot.ingest.split import split_into_chunks
+from essbot.ingest.loaders import LOADERS, SkippedFile
+from essbot.ingest.pipeline import chunk_document
 from essbot.server import schemas
 from essbot.server.deps import CurrentAssistant, CurrentReindexer, require_admin
 from essbot.server.http_errors import HttpError
@@ -66,21 +65,6 @@ def safe_file_name(raw: str) -> str:
     if not name or len(name) > 200 or not _SAFE_NAME.match(name) or name.startswith(("~$", ".")):
         raise HttpError(400, "invalid_filename", messages.API_UPLOAD_BAD_NAME.format(name=raw[:200]))
     return name
-
-
-def _check_readable(path: Path, source: str, max_bytes: int, settings: Settings) -> None:
-    """Load, clean and split as ingestion will: raise SkippedFile with the French reason when it cannot."""
-    document = load_document(path, source, max_bytes)
-    chunks = split_into_chunks(
-        clean_document(document),
-        source=source,
-        title=document.title,
-        doc_type=document.doc_type,
-        chunk_size_words=settings.chunk_size_words,
-        chunk_overlap_words=settings.chunk_overlap_words,
-    )
-    if not chunks:
-        raise SkippedFile(messages.SKIP_NO_TEXT)
 
 
 class DocumentLibrary:
@@ -130,7 +114,7 @@ class DocumentLibrary:
                         raise self._too_large()
                     out.write(block)
             try:
-                _check_readable(temporary, source, self.max_bytes, self.settings)
+                chunk_document(temporary, source, self.settings)  # exactly what ingestion will do
             except SkippedFile as skip:
                 raise HttpError(
                     422, "unreadable_file", messages.API_UPLOAD_REFUSED.format(source=source, reason=skip.reason)

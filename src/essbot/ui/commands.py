@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from essbot.clitools import CONTEXT, report_errors, settings_from
+from essbot.clitools import CONTEXT, index_option, report_errors, settings_from
 from essbot.errors import EssbotError
 from essbot.ui import messages
 
@@ -19,12 +19,7 @@ from essbot.ui import messages
 @click.command(context_settings=CONTEXT)
 @click.option("--host", help="Adresse d'écoute (par défaut 127.0.0.1 ; 0.0.0.0 pour le réseau local).")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port (par défaut 8001, réglage ui_port).")
-@click.option(
-    "--index",
-    "index_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Dossier de l'index (par défaut indexes/default).",
-)
+@index_option
 @click.pass_context
 @report_errors
 def ui(ctx: click.Context, host: str | None, port: int | None, index_dir: Path | None) -> None:
