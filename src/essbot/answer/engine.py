@@ -85,6 +85,22 @@ class Assistant:
         except GenerationError:
             return condense_question(question, history, None)
 
+    def _prepare(
+        self,
+        question: str,
+        history: HistoryInput,
+        k: int | None,
+        filters: Mapping[str, Any] | None,
+        timings: dict[str, float] | None = None,
+    ) -> tuple[str, list[Message], str, list[Passage], AbstentionCheck]:
+        """Validate, condense a follow-up, retrieve, and decide whether to abstain."""
+        question = self._validate(question)
+        turns = parse_history(history)
+        query = self._condense(question, turns)
+        passages = self.retriever.search(query, k=k, filters=filters, timings=timings)
+        check = should_abstain(question, query, passages, self.weights, self.settings, self.min_dense)
+        return question, turns, query, passages, check
+
     def retrieve(
         self,
         question: str,
@@ -93,9 +109,8 @@ class Assistant:
         filters: Mapping[str, Any] | None = None,
     ) -> tuple[str, list[Passage], AbstentionCheck]:
         """Retrieval and the abstention decision, without generation (used by evals and the UI)."""
-        query = self._condense(self._validate(question), parse_history(history))
-        passages = self.retriever.search(query, k=k, filters=filters)
-        return query, passages, should_abstain(question, query, passages, self.weights, self.settings, self.min_dense)
+        _, _, query, passages, check = self._prepare(question, history, k, filters)
+        return query, passages, check
 
     # --- answering ------------------------------------------------------------------------------
     def stream(
@@ -107,12 +122,8 @@ class Assistant:
     ) -> Iterator[str | Answer]:
         """Yield text deltas, then the final verified Answer (whose text may drop unsupported sentences)."""
         started = time.perf_counter()
-        question = self._validate(question)
-        turns = parse_history(history)
         timings: dict[str, float] = {}
-        query = self._condense(question, turns)
-        passages = self.retriever.search(query, k=k, filters=filters, timings=timings)
-        check = should_abstain(question, query, passages, self.weights, self.settings, self.min_dense)
+        question, turns, query, passages, check = self._prepare(question, history, k, filters, timings)
         if check.abstain:
             yield check.message
             yield self._finish(question, check.message, True, [], passages, timings, started)
