@@ -15,8 +15,8 @@ from essbot.errors import ConfigError
 ENV_PREFIX = "ESSBOT_"
 CONFIG_FILE_ENV = "ESSBOT_CONFIG"
 DEFAULT_CONFIG_FILE = "essbot.toml"
-# Bump when a change to cleaning or splitting changes the chunks produced: existing indexes are then re-split
-# (their unchanged texts keep their vectors) instead of mixing old and new chunking.
+# Bump when a change to cleaning, splitting or BM25 tokenization changes what an index holds: existing
+# indexes are then re-split (unchanged texts keep their vectors) instead of mixing old and new chunking.
 CHUNKING_VERSION = 2
 
 

@@ -29,8 +29,11 @@ PERSON = re.compile(r"\b[A-ZÉ][a-zéèëïç]+(?:-[A-ZÉ][a-zéèëïç]+)? [A-
 _DEFINES = re.compile(
     r"^.{0,80}?\b(est|sont|désigne|désignent|correspond|signifie|regroupe|réunit|rassemble)\b", re.IGNORECASE
 )
+# Sentences that lean on the previous one: "Il…", "Ces structures…", "Ce dispositif…".
 _PRONOUN_START = re.compile(
-    r"^(il|elle|ils|elles|celui-ci|celle-ci|ceux-ci|celles-ci|ce dernier|cette dernière)\b", re.IGNORECASE
+    r"^(il|elle|ils|elles|celui-ci|celle-ci|ceux-ci|celles-ci|ce dernier|cette dernière|ces|cette|cet"
+    r"|ce(?! qu| dont))\b",
+    re.IGNORECASE,
 )
 
 
