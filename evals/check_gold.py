@@ -32,6 +32,7 @@ REQUIRED = {
     "expected_sources": list,
     "expected_keywords": list,
     "reference_answer": str,
+    "split": str,
 }
 KINDS = {"fact", "paraphrase", "multi", "followup", "elu", "unanswerable"}
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
@@ -111,6 +112,8 @@ def check_row(row: dict, where: str, texts: dict[str, str]) -> list[str]:
         problems.append(f"{where}: empty question")
     if not row["reference_answer"].strip():
         problems.append(f"{where}: empty reference_answer")
+    if row["split"] not in ("dev", "test"):
+        problems.append(f"{where}: split must be 'dev' or 'test'")
     if "kind" in row and row["kind"] not in KINDS:
         problems.append(f"{where}: unknown kind {row['kind']!r}")
     problems += check_history(row["history"], where)

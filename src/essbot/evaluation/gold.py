@@ -23,7 +23,9 @@ _TYPES: dict[str, tuple[type, str]] = {
     "expected_keywords": (list, "une liste de textes"),
     "reference_answer": (str, "un texte"),
     "kind": (str, "un texte"),
+    "split": (str, "« dev » ou « test »"),
 }
+SPLITS = ("dev", "test")
 _REQUIRED = ("id", "question", "answerable")
 
 
@@ -53,6 +55,7 @@ class GoldItem:
     expected_keywords: tuple[str, ...] = ()
     reference_answer: str = ""
     kind: str = ""
+    split: str = "test"  # "dev": thresholds, weights and rules are tuned on it; "test": frozen, reported
     line: int = field(default=0, compare=False)
 
     def history_dicts(self) -> list[dict[str, str]]:
@@ -97,6 +100,9 @@ def parse_row(row: Any, path: Path | str = "<gold>", line: int = 0) -> GoldItem:
     kind = row.get("kind") or ("fact" if row["answerable"] else "unanswerable")
     if kind not in KINDS:
         raise GoldSetError(messages.GOLD_BAD_KIND.format(kind=kind, kinds=", ".join(KINDS), **where))
+    split = row.get("split") or "test"
+    if split not in SPLITS:
+        raise GoldSetError(messages.GOLD_BAD_TYPE.format(field="split", expected="« dev » ou « test »", **where))
     sources = tuple(row.get("expected_sources") or ())
     if row["answerable"] and not sources:
         raise GoldSetError(messages.GOLD_NO_SOURCE.format(**where))
@@ -111,6 +117,7 @@ def parse_row(row: Any, path: Path | str = "<gold>", line: int = 0) -> GoldItem:
         expected_keywords=tuple(row.get("expected_keywords") or ()),
         reference_answer=row.get("reference_answer") or "",
         kind=kind,
+        split=split,
         line=line,
     )
 
