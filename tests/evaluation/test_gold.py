@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -79,7 +81,9 @@ def test_missing_file(tmp_path: Path) -> None:
         load_gold(tmp_path / "absent.jsonl")
 
 
-@pytest.mark.parametrize("name", ["documents.jsonl", "seeds.jsonl"])
+@pytest.mark.parametrize(
+    "name", ["documents.jsonl", "seeds.jsonl", "lois.jsonl", "conversations.jsonl", "out_of_scope.jsonl"]
+)
 def test_repository_gold_sets_are_valid(name: str) -> None:
     path = REPO / "evals" / name
     if not path.is_file():
@@ -87,3 +91,27 @@ def test_repository_gold_sets_are_valid(name: str) -> None:
     items = load_gold(path)
     assert len(items) >= 20
     assert any(not item.answerable for item in items)
+
+
+GOLD_CORPORA = {
+    "lois.jsonl": REPO.parent / "shared" / "corpus" / "lois",
+    "conversations.jsonl": REPO / "documents",
+    "out_of_scope.jsonl": REPO / "documents",
+}
+
+
+@pytest.mark.parametrize("name", sorted(GOLD_CORPORA))
+def test_fresh_gold_sets_pass_the_checker_and_are_split(name: str) -> None:
+    """Sources and keywords exist in the corpus the set was written for; both splits are used."""
+    path, corpus = REPO / "evals" / name, GOLD_CORPORA[name]
+    if not corpus.is_dir():
+        pytest.skip(f"corpus {corpus} absent")
+    run = subprocess.run(
+        [sys.executable, str(REPO / "evals" / "check_gold.py"), str(path), str(corpus)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    splits = {item.split for item in load_gold(path)}
+    assert splits == {"dev", "test"}
