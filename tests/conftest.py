@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from essbot.answer.engine import Assistant
 from essbot.cli import main
 from essbot.config import Settings
 from essbot.index.embeddings import EssbotEmbedding, create_embedding
@@ -117,6 +118,41 @@ def seeds_index(tmp_path_factory: pytest.TempPathFactory, embedding: EssbotEmbed
         pytest.skip(f"shared seeds absent from {SEEDS_DIR} (expected next to the repository)")
     settings = Settings(index_dir=tmp_path_factory.mktemp("seeds") / "index")
     return Workspace(SEEDS_DIR, settings, ingest([SEEDS_DIR], settings, embedding=embedding))
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def default_settings(tmp_path_factory: pytest.TempPathFactory, embedding: EssbotEmbedding) -> Settings:
+    """Settings of an index of exactly today's documents/: indexes/default when it is current (as after
+    `make demo`), else a private copy brought up to date (only changed files are re-embedded)."""
+    from essbot.errors import IndexIncompatibleError
+    from essbot.evaluation.corpora import index_is_current
+
+    documents = REPO / "documents"
+    live = REPO / "indexes" / "default"
+    settings = Settings(documents_dir=documents, index_dir=live)
+    if index_is_current(live, [documents], settings):
+        return settings
+    settings = settings.replace(index_dir=tmp_path_factory.mktemp("default") / "index")
+    if (live / "manifest.json").is_file():
+        shutil.copytree(live, settings.index_dir)
+    try:
+        ingest([documents], settings, embedding=embedding)
+    except IndexIncompatibleError:
+        ingest([documents], settings, embedding=embedding, rebuild=True)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def default_assistant(default_settings: Settings, embedding: EssbotEmbedding) -> Assistant:
+    """The extractive Assistant on the default corpus, shared by the answer-quality tests."""
+    from essbot.index.store import VectorIndex
+    from essbot.retrieve import HybridRetriever
+
+    index = VectorIndex.load(default_settings.index_dir, embedding.model_id)
+    return Assistant(HybridRetriever(index, embedding, default_settings), default_settings)
 
 
 @pytest.fixture

@@ -49,6 +49,10 @@ class Settings:
     # answering
     generator: str = "extractive"
     max_question_chars: int = 2000
+    max_history_turns: int = 12  # older turns are dropped
+    max_turn_chars: int = 2000  # each turn of the history is cut to this length
+    followup_keep_margin: float = 0.25  # keep the standalone search when context loses this share of own words
+    followup_min_information: float = 5.0  # IDF mass above which a question without pronoun stands alone
     abstain_min_coverage: float = 0.28
     abstain_min_sentence: float = 0.34
     abstain_min_dense: float = -1.0  # < 0: the floor calibrated for the embedding model, if any

@@ -12,7 +12,7 @@ from typing import Any
 from essbot import messages
 from essbot.answer.abstain import AbstentionCheck, dense_floor, should_abstain
 from essbot.answer.citations import MarkerRenumberer, verify_citations
-from essbot.answer.followup import condense_question
+from essbot.answer.followup import FollowupPolicy, llm_rewrite, resolve_query
 from essbot.answer.generators import ExtractiveGenerator, GenerationRequest, create_generator
 from essbot.answer.prompts import says_not_found
 from essbot.answer.types import Answer, Message
@@ -44,6 +44,12 @@ def parse_history(history: HistoryInput) -> list[Message]:
     return parsed
 
 
+def bound_history(turns: list[Message], settings: Settings) -> list[Message]:
+    """The last turns only, each cut to a bounded length: a long history costs no more than a short one."""
+    limit = settings.max_turn_chars
+    return [Message(m.role, m.content[:limit]) for m in turns[-settings.max_history_turns :]]
+
+
 class Assistant:
     """Answers French questions about the ESS from one index, with verified citations.
 
@@ -58,6 +64,7 @@ class Assistant:
         self.generator = generator or create_generator(settings, self.weights)
         self._fallback = ExtractiveGenerator(settings, self.weights)
         self.min_dense = dense_floor(settings, retriever.embedding.model_id)
+        self.policy = FollowupPolicy(settings.followup_keep_margin, settings.followup_min_information)
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, settings: Settings | None = None, **overrides: Any) -> Assistant:
@@ -79,11 +86,13 @@ class Assistant:
             )
         return question
 
-    def _condense(self, question: str, history: list[Message]) -> str:
+    def _rewrite_with_llm(self, question: str, history: Sequence[Message]) -> str | None:
+        if getattr(self.generator, "complete", None) is None:
+            return None
         try:
-            return condense_question(question, history, self.generator)
+            return llm_rewrite(self.generator)(question, history)
         except GenerationError:
-            return condense_question(question, history, None)
+            return None  # the grammar-built contextual query is used instead
 
     def _prepare(
         self,
@@ -95,9 +104,16 @@ class Assistant:
     ) -> tuple[str, list[Message], str, list[Passage], AbstentionCheck]:
         """Validate, condense a follow-up, retrieve, and decide whether to abstain."""
         question = self._validate(question)
-        turns = parse_history(history)
-        query = self._condense(question, turns)
-        passages = self.retriever.search(query, k=k, filters=filters, timings=timings)
+        turns = bound_history(parse_history(history), self.settings)
+        searched: dict[str, float] = {}
+
+        def search(text: str) -> list[Passage]:
+            found = self.retriever.search(text, k=k, filters=filters, timings=searched)
+            if timings is not None:
+                timings["retrieve"] = timings.get("retrieve", 0.0) + searched["retrieve"]
+            return found
+
+        query, passages = resolve_query(question, turns, search, self.weights, self.policy, self._rewrite_with_llm)
         check = should_abstain(question, query, passages, self.weights, self.settings, self.min_dense)
         return question, turns, query, passages, check
 

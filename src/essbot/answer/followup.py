@@ -1,49 +1,299 @@
-"""Follow-up questions: turn "Et qui le délivre ?" into a question that can be searched on its own."""
+"""Follow-up questions: decide whether a question leans on the conversation, and if so what to search for.
+
+A question is rewritten with the history only when it lacks a subject of its own. Two kinds of evidence:
+
+- the question's shape, from general French grammar: does it name what it is about (an acronym, a proper noun,
+  an indefinite or qualified noun phrase, an article reference), does it lean on a pronoun, a demonstrative or a
+  third-person possessive (« Qui le délivre ? », « Et combien de temps dure-t-il ? »), or is it an ellipsis after a
+  connective (« Et pour une SCOP ? »);
+- retrieval: when the shape is not conclusive, the question is searched alone and with its context, and the
+  standalone result is kept when it covers the question's own words clearly better than the contextual one
+  (the context pulled the search away from what was asked).
+
+A question that names its subject and leans on nothing is never touched by the history, whatever its length.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from essbot.answer.prompts import condense_prompt
 from essbot.answer.sentences import content_tokens
 from essbot.answer.types import Message
+from essbot.answer.weights import TermWeights
+from essbot.retrieve import Passage
 
-_DEPENDENT_START = re.compile(
-    r"^\s*(et|mais|alors|donc|aussi|puis|ensuite|sinon|dans ce cas|et si|et pour)\b", re.IGNORECASE
+# How much of the history a contextual query may carry: the query stays bounded whatever the client sends.
+MAX_TURN_CHARS = 300
+MAX_TURNS_BACK = 4
+
+_I = re.IGNORECASE
+_CONNECTIVE = re.compile(
+    r"^\s*(?:et|mais|alors|sinon|aussi|ensuite|puis|donc|dans ce cas|même chose|pareil|idem)\b[\s,]*", _I
 )
-_ANAPHORA = re.compile(
-    r"\b(le|la|les|l['’]|lui|leur|il|elle|ils|elles|celui-ci|celle-ci|ceux-ci|cela|ça|ce dispositif|"
-    r"cet agrément|cette structure|ce schéma|ce document|ce texte|cette aide|en|y)\b(?=\s*(?:[a-zàâçéèêëîïôûù]|$|\?))",
-    re.IGNORECASE,
+_INTERROGATIVE = re.compile(
+    r"\b(?:qui|que|qu['’]|quoi|quel|quelle|quels|quelles|comment|combien|où|quand|pourquoi|lequel|laquelle"
+    r"|lesquel(?:le)?s|est-ce)\b|-t-|-(?:il|elle|ils|elles|on|je|nous|vous)\b",
+    _I,
+)
+# Impersonal « il »: « faut-il », « existe-t-il », « y a-t-il », « il s'agit ».
+_IMPERSONAL = re.compile(
+    r"\b(?:faut|existe|agit|suffit|reste|convient|semble|vaut)(?:-t)?-il\b|\bil (?:faut|existe|y a|s['’]agit)\b"
+    r"|\by a-t-il\b",
+    _I,
+)
+_FREE_SUBJECT_PRONOUN = re.compile(r"(?<!-)\b(?:il|elle|ils|elles)\b", _I)
+# « dure-t-il », « peut-elle »: an inversion clitic, anaphoric unless a noun phrase comes before it.
+_INVERSION_CLITIC = re.compile(r"-(?:t-)?(?:il|elle|ils|elles)\b", _I)
+_NOUN_PHRASE = re.compile(
+    r"\b(?:le|la|les|l['’]|un|une|des|ma|mon|mes|notre|nos|votre|vos|ce|cet|cette|ces)\s*[a-zàâçéèêëîïôûùœ]{3,}"
+    r"|\b(?-i:[A-ZÉÈ][A-ZÉÈ0-9]{1,})\b",
+    _I,
+)
+_OBJECT_CLITIC = re.compile(
+    r"(?:\b(?:qui|comment|où|quand|pourquoi|on|je|nous|vous|ne|n['’])|-(?:t-)?(?:on|il|elle|ils|elles|je))\s+"
+    r"(?:(?:le|la|les|lui|leur|en|y)\b|l['’])(?=\s*\w)",
+    _I,
+)
+# « pour l'obtenir », « de le demander »: a clitic before an infinitive. « de le », « à les » are never
+# articles; after « la »/« l' » only -er/-ir infinitives count (« de la chambre » is a noun phrase).
+_INFINITIVE_CLITIC = re.compile(
+    r"\b(?:de|à)\s+(?:le|les)\s+\w{3,}"
+    r"|\b(?:pour|de|d['’]|à|sans)\s*(?:lui|leur|en|y)\s+\w{3,}"
+    r"|\b(?:pour|de|à|sans)\s+(?:le\s+|la\s+|l['’])(?!\w*ier\b)\w+(?:er|ir)\b",
+    _I,
+)
+_DEMONSTRATIVE = re.compile(
+    r"\b(?:cet|cette|ces|ce)\s+(?!qu|que|qui|dont|sont|soit|serait|sera)\w{3,}|\b(?:celui|celle|ceux|celles)-(?:ci|là)\b"
+    r"|\bce dernier\b|\bcette dernière\b|\bcela\b|\bça\b|\bceci\b",
+    _I,
+)
+_POSSESSIVE = re.compile(r"\b(?:son|sa|ses|leur|leurs)\s+\w", _I)
+
+_ACRONYM = re.compile(r"\b[A-ZÉÈ][A-ZÉÈ0-9]{1,}\b")
+_PROPER_NOUN = re.compile(r"(?<=[\w,;:'’] )[A-ZÉÈ][a-zéèêëàâîïôûç]{2,}\b|(?<=['’])[A-ZÉÈ][a-zéèêëàâîïôûç]{2,}\b")
+_ARTICLE_REFERENCE = re.compile(r"\b(?:article|art\.)\s*[LRD]?\.?\s*\d|\b[LRD]\.\s?\d{3,4}", _I)
+_INDEFINITE_NP = re.compile(r"\b(?:un|une|des|d['’]un|d['’]une)\s+([a-zàâçéèêëîïôûùœ]{3,})", _I)
+# « la durée de l'agrément », « le capital d'une SCIC », « les clauses sociales »: a qualified noun phrase.
+_QUALIFIED_NP = re.compile(
+    r"\b(?:le|la|les|l['’]|ma|mon|mes|notre|nos|votre|vos)\s*([a-zàâçéèêëîïôûùœ]{3,})\s+(?:(?:de|du|des|d['’])\s*(?:la\s+|l['’]|les\s+)?\w{3,}"
+    r"|[a-zàâçéèêëîïôûùœ]{4,}\b(?!\s*\?))",
+    _I,
 )
 
 
-def needs_context(question: str) -> bool:
-    """Short questions that start with a connective or lean on a pronoun depend on the previous turns."""
-    tokens = content_tokens(question)
-    if len(tokens) <= 1:
+@dataclass(frozen=True)
+class QuestionShape:
+    """What the grammar of a question says about its dependence on the conversation."""
+
+    has_subject: bool  # names what it is about
+    leans: bool  # a pronoun, demonstrative or third-person possessive points outside the question
+    elliptic: bool  # a connective and no question of its own: « Et pour une SCOP ? »
+
+    @property
+    def standalone(self) -> bool:
+        return self.has_subject and not self.leans and not self.elliptic
+
+
+def subject_terms(text: str) -> list[str]:
+    """The words of a question that name things: acronyms, proper nouns, heads of indefinite noun phrases."""
+    terms = _ACRONYM.findall(text) + _PROPER_NOUN.findall(text)
+    terms += [match.group(1) for match in _INDEFINITE_NP.finditer(text)]
+    seen: dict[str, None] = {}
+    for term in terms:
+        seen.setdefault(term, None)
+    return list(seen)
+
+
+def _leaning_position(text: str) -> int | None:
+    """Where the first word pointing outside the question is, if any."""
+    positions = []
+    without_impersonal = _IMPERSONAL.sub(lambda m: " " * len(m.group(0)), text)
+    for pattern in (_FREE_SUBJECT_PRONOUN, _OBJECT_CLITIC, _INFINITIVE_CLITIC, _DEMONSTRATIVE, _POSSESSIVE):
+        if match := pattern.search(without_impersonal):
+            positions.append(match.start())
+    if (match := _INVERSION_CLITIC.search(without_impersonal)) and not _NOUN_PHRASE.search(text[: match.start()]):
+        positions.append(match.start())
+    return min(positions, default=None)
+
+
+def _strong_subject_position(text: str) -> int | None:
+    """Where the question first names something precisely (acronym, proper noun, indefinite NP, article)."""
+    positions = [
+        match.start()
+        for pattern in (_ACRONYM, _PROPER_NOUN, _INDEFINITE_NP, _ARTICLE_REFERENCE)
+        if (match := pattern.search(text))
+    ]
+    return min(positions, default=None)
+
+
+def analyse_question(question: str) -> QuestionShape:
+    """Classify a question by its grammar alone (no word counts, no corpus)."""
+    text = " ".join(question.split())
+    connective = _CONNECTIVE.match(text)
+    elliptic = bool(connective) and not _INTERROGATIVE.search(text[connective.end() :] if connective else text)
+    strong = _strong_subject_position(text)
+    has_subject = strong is not None or bool(_QUALIFIED_NP.search(text))
+    leaning = _leaning_position(text)
+    # « Qu'est-ce qu'un PTCE et comment le financer ? »: the pronoun points back to the question's own subject.
+    leans = leaning is not None and (strong is None or leaning < strong)
+    return QuestionShape(has_subject, leans, elliptic)
+
+
+def _bounded(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_TURN_CHARS else text[:MAX_TURN_CHARS].rsplit(" ", 1)[0]
+
+
+def _is_place_or_person(term: str) -> bool:
+    return term[:1].isupper() and not term.isupper()
+
+
+def _substitute(subject: str, replacements: Sequence[str]) -> str:
+    """« …au capital d'une SCIC ? » + [SCOP] -> « …au capital d'une SCOP ? ».
+
+    A name replaces a name of the same kind (a structure or notion for a structure or notion, a place or person
+    for a place or person); otherwise the new name is added to the subject.
+    """
+    if not replacements:
+        return subject
+    kind = _is_place_or_person(replacements[0])
+    same_kind = [term for term in subject_terms(subject) if _is_place_or_person(term) == kind]
+    if not same_kind:
+        return f"{subject} {' '.join(replacements)}"
+    return re.sub(rf"\b{re.escape(same_kind[0])}\b", " ".join(replacements), subject, count=1)
+
+
+def conversation_subject(history: Sequence[Message]) -> str:
+    """The last user turn that names a subject, with later ellipses (« Et pour une SCOP ? ») applied to it."""
+    user_turns = [_bounded(m.content) for m in history if m.role == "user" and m.content.strip()]
+    pending: list[list[str]] = []  # substitutions from ellipses, most recent first
+    for turn in reversed(user_turns[-MAX_TURNS_BACK:]):
+        shape = analyse_question(turn)
+        if shape.elliptic and subject_terms(turn):
+            pending.append(subject_terms(turn))
+            continue
+        if shape.has_subject and not shape.elliptic:
+            subject = turn
+            for replacements in reversed(pending):
+                subject = _substitute(subject, replacements)
+            return subject
+    return ""
+
+
+@dataclass(frozen=True)
+class FollowupPlan:
+    """What to search for: the question alone, a contextual query, or both with the evidence deciding."""
+
+    contextual: str | None  # None: the question stands alone
+    certain: bool = False  # use the contextual query without comparing it with the standalone search
+    leans: bool = False  # the question points outside itself (pronoun, ellipsis)
+    has_subject: bool = False  # the question names something of its own
+
+
+def plan_followup(question: str, history: Sequence[Message]) -> FollowupPlan:
+    """Decide from the question's shape whether the conversation may be needed, and build the contextual query."""
+    if not any(m.role == "user" for m in history):
+        return FollowupPlan(None)
+    shape = analyse_question(question)
+    if shape.standalone:
+        return FollowupPlan(None)
+    subject = conversation_subject(history)
+    if not subject:
+        return FollowupPlan(None)
+    rest = _CONNECTIVE.sub("", question).strip()
+    if shape.elliptic and subject_terms(question):
+        contextual = _substitute(subject, subject_terms(question))
+        return FollowupPlan(contextual if contextual != subject else f"{subject} {rest}", leans=True)
+    # A pronoun with nothing in the question to point to can only point to the conversation.
+    certain = shape.leans and not shape.has_subject
+    return FollowupPlan(f"{subject} {rest}", certain, shape.leans or shape.elliptic, shape.has_subject)
+
+
+def _own_found(question: str, passages: Sequence[Passage]) -> tuple[frozenset[str], frozenset[str]]:
+    own = content_tokens(question)
+    found = content_tokens(passages[0].chunk.embed_text) if passages else frozenset()
+    return own, found
+
+
+def own_coverage(question: str, passages: Sequence[Passage], weights: TermWeights) -> float:
+    """Weighted share of the question's own words found in the best passage (text, title and headings)."""
+    own, found = _own_found(question, passages)
+    return weights.coverage(own, found) if own else 0.0
+
+
+def own_information(question: str, passages: Sequence[Passage], weights: TermWeights) -> float:
+    """How much the question says by itself: the IDF mass of its own words that its best passage contains."""
+    own, found = _own_found(question, passages)
+    return sum(weights(token) for token in own & found)
+
+
+@dataclass(frozen=True)
+class FollowupPolicy:
+    """The two evidence thresholds (tuned on the dev splits only)."""
+
+    keep_margin: float  # context lost this share of the question's own words: keep the standalone search
+    min_information: float  # a question without pronoun saying this much stands alone
+
+
+def prefer_standalone(
+    question: str,
+    alone: Sequence[Passage],
+    contextual: Sequence[Passage],
+    weights: TermWeights,
+    policy: FollowupPolicy,
+    plan: FollowupPlan,
+) -> bool:
+    """Keep the standalone search unless the context earns its place.
+
+    The context loses when it pulls the search away from the question's own words. A question that names a
+    subject keeps its own reading unless the context finds its words clearly better; one that names nothing
+    and points nowhere stands alone only when it says enough by itself.
+    """
+    if not contextual:
         return True
-    if _DEPENDENT_START.search(question):
+    if not alone:
+        return False
+    gain = own_coverage(question, contextual, weights) - own_coverage(question, alone, weights)
+    if gain < -policy.keep_margin:
         return True
-    return len(tokens) <= 3 and bool(_ANAPHORA.search(question))
+    if plan.has_subject:
+        return gain <= policy.keep_margin
+    return not plan.leans and own_information(question, alone, weights) >= policy.min_information
 
 
-def condense_heuristic(question: str, history: Sequence[Message]) -> str:
-    """Without an LLM: prefix the question with the last user question(s) so the subject carries over."""
-    previous = [m.content for m in history if m.role == "user"]
-    if not previous or not needs_context(question):
-        return question
-    return f"{previous[-1].strip()} {question.strip()}"
+def resolve_query(
+    question: str,
+    history: Sequence[Message],
+    search: Callable[[str], list[Passage]],
+    weights: TermWeights,
+    policy: FollowupPolicy,
+    rewrite: Callable[[str, Sequence[Message]], str | None] | None = None,
+) -> tuple[str, list[Passage]]:
+    """The query actually searched (the question, or its contextual form) and its passages."""
+    plan = plan_followup(question, history)
+    if plan.contextual is None:
+        return question, search(question)
+    contextual = (rewrite(question, history) if rewrite else None) or plan.contextual
+    with_context = search(contextual)
+    if plan.certain:
+        return contextual, with_context
+    alone = search(question)
+    if prefer_standalone(question, alone, with_context, weights, policy, plan):
+        return question, alone
+    return contextual, with_context
 
 
-def condense_question(question: str, history: Sequence[Message], llm: object | None = None) -> str:
-    """Standalone question for retrieval: rewritten by the LLM when there is one, else by the heuristic."""
-    if not history:
-        return question
-    complete = getattr(llm, "complete", None)
-    if complete is not None and needs_context(question):
+def llm_rewrite(llm: object) -> Callable[[str, Sequence[Message]], str | None]:
+    """A rewrite step backed by an LLM's `complete` (bounded prompt, bounded answer)."""
+
+    def rewrite(question: str, history: Sequence[Message]) -> str | None:
+        complete = getattr(llm, "complete", None)
+        if complete is None:
+            return None
         rewritten = str(complete(condense_prompt(question, history))).strip().strip('"«» ')
-        if 5 <= len(rewritten) <= 500:
-            return rewritten
-    return condense_heuristic(question, history)
+        return rewritten if 5 <= len(rewritten) <= 500 else None
+
+    return rewrite

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from essbot import messages as core_messages
 from essbot.answer.citations import verify_citations
-from essbot.answer.followup import condense_question
+from essbot.answer.followup import FollowupPolicy, resolve_query
 from essbot.answer.generators import ExtractiveGenerator, GenerationRequest
 from essbot.answer.sentences import content_tokens
 from essbot.answer.types import Answer, Message
@@ -94,11 +94,14 @@ class LlamaIndexBaseline:
         score = float(hit.score or 0.0)
         return Passage(chunk, score, dense_score=score, dense_rank=rank)
 
+    def _search(self, query: str) -> list[Passage]:
+        return [self._passage(rank, hit) for rank, hit in enumerate(self.retriever.retrieve(query), start=1)]
+
     def respond(self, item: GoldItem) -> Response:
         started = time.perf_counter()
         history = [Message(turn.role, turn.content) for turn in item.history]  # type: ignore[arg-type]
-        query = condense_question(item.question, history, None)
-        ranking = [self._passage(rank, hit) for rank, hit in enumerate(self.retriever.retrieve(query), start=1)]
+        policy = FollowupPolicy(self.settings.followup_keep_margin, self.settings.followup_min_information)
+        query, ranking = resolve_query(item.question, history, self._search, self.generator.weights, policy)
         retrieved = time.perf_counter()
         passages = ranking[: self.settings.top_k]
         raw = "".join(self.generator.stream(GenerationRequest(item.question, query, passages, history)))

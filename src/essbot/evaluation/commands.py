@@ -36,7 +36,9 @@ def _prepare_index(
         if not documents.is_dir() or not any(documents.iterdir()):
             click.echo(messages.CORPUS_MISSING.format(path=documents, gold=gold), err=True)
             return None
-        index_dir = settings.index_dir.parent / "eval-seeds"
+        from essbot.evaluation.corpora import shared_corpus_name
+
+        index_dir = settings.index_dir.parent / f"eval-{shared_corpus_name(gold)}"
         return ensure_index(index_dir, [documents], settings, progress, lambda text: click.echo(text, err=True))
     settings = settings.replace(index_dir=index_dir)
     if documents.is_dir() and not index_is_current(settings.index_dir, [documents], settings):
@@ -93,6 +95,13 @@ def _prepare_index(
     help="Générateur de réponse (par défaut : celui de la configuration).",
 )
 @click.option("--retrieval-only", is_flag=True, help="Évaluer la recherche seule, sans rédiger de réponse.")
+@click.option(
+    "--split",
+    type=click.Choice(["dev", "test", "all"]),
+    default="all",
+    show_default=True,
+    help="Partie du jeu à évaluer : dev (réglages), test (figé, chiffres publiés) ou les deux.",
+)
 @click.option("--limit", type=click.IntRange(1), help="N'évaluer que les N premières questions (essai rapide).")
 @click.option("-q", "--quiet", is_flag=True, help="Pas de barre de progression.")
 @click.pass_context
@@ -109,6 +118,7 @@ def eval_command(
     mode: str,
     generator: str | None,
     retrieval_only: bool,
+    split: str,
     limit: int | None,
     quiet: bool,
 ) -> None:
@@ -122,6 +132,7 @@ def eval_command(
     Exemples :
       essbot eval                                    # evals/documents.jsonl sur indexes/default
       essbot eval --gold evals/seeds.jsonl
+      essbot eval --gold evals/lois.jsonl --split test   # textes de loi de ../shared/corpus/lois
       essbot eval --compare                          # toutes les configurations, dont la baseline llama-index
       essbot eval --compare hybrid dense bm25 baseline
     """
@@ -131,14 +142,15 @@ def eval_command(
     if configs and not compare:
         raise click.UsageError("des configurations sont indiquées sans --compare")
     settings = settings_from(ctx, top_k=top_k, generator=generator)
-    items = load_gold(gold)[:limit]
+    items = [item for item in load_gold(gold) if split in ("all", item.split)][:limit]
     documents = documents_dir or corpus_for(gold, settings)
     progress = not quiet and sys.stderr.isatty()
     prepared = _prepare_index(settings, gold, index_dir, documents, progress)
     if prepared is None:
         return
     out_dir = out_dir or REPORTS_ROOT / gold.stem
-    meta = {"gold": str(gold), "documents": str(documents), "date": datetime.now(UTC).isoformat(timespec="seconds")}
+    meta = {"gold": str(gold), "split": split, "documents": str(documents)}
+    meta["date"] = datetime.now(UTC).isoformat(timespec="seconds")
     if compare:
         from essbot.evaluation.compare import ComparisonContext, run_comparison
 

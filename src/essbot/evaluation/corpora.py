@@ -14,14 +14,24 @@ from essbot.ingest.pipeline import discover_files, file_sha256
 EVAL_INDEX_ROOT = Path("indexes")
 
 
+# Gold sets written for the shared texts next to the repository (<repo>/../shared/...), by file-name prefix.
+SHARED_CORPORA = {"seeds": ("seeds",), "lois": ("corpus", "lois")}
+
+
+def shared_corpus_name(gold: Path) -> str | None:
+    """ "seeds" or "lois" when the gold set was written for one of the shared corpora, else None."""
+    return next((name for name in SHARED_CORPORA if gold.stem.startswith(name)), None)
+
+
 def seeds_dir(gold: Path) -> Path:
-    """The shared seed texts, next to the repository holding evals/<gold>: <repo>/../shared/seeds."""
+    """The shared texts a gold set was written for: <repo>/../shared/seeds, or shared/corpus/lois for lois*."""
     repo = gold.resolve().parent.parent
-    return repo / ".." / "shared" / "seeds"
+    return repo.joinpath("..", "shared", *SHARED_CORPORA[shared_corpus_name(gold) or "seeds"])
 
 
 def is_seeds_gold(gold: Path) -> bool:
-    return gold.stem.startswith("seeds")
+    """True for gold sets on the shared corpora (seeds, law texts), which get an index of their own."""
+    return shared_corpus_name(gold) is not None
 
 
 def corpus_for(gold: Path, settings: Settings) -> Path:
@@ -65,4 +75,5 @@ def ensure_index(
 
 def cache_index_dir(name: str, gold: Path, root: Path = EVAL_INDEX_ROOT) -> Path:
     """indexes/eval-<name> for the documents set, indexes/eval-<name>-seeds for the seeds set."""
-    return root / (f"eval-{name}-seeds" if is_seeds_gold(gold) else f"eval-{name}")
+    shared = shared_corpus_name(gold)
+    return root / (f"eval-{name}-{shared}" if shared else f"eval-{name}")

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from essbot.answer.engine import Assistant
-from essbot.answer.followup import condense_question
+from essbot.answer.followup import FollowupPolicy, resolve_query
 from essbot.answer.types import Message
+from essbot.answer.weights import TermWeights
 from essbot.config import Settings
 from essbot.errors import EssbotError
 from essbot.evaluation import messages
@@ -104,12 +105,21 @@ class RetrievalResponder:
     def __init__(self, retriever: HybridRetriever, mode: str = "hybrid") -> None:
         self.retriever = retriever
         self.mode = mode
+        bm25 = retriever.index.bm25
+        self.weights = TermWeights(bm25.term_weights(), bm25.size)
+        settings = retriever.settings
+        self.policy = FollowupPolicy(settings.followup_keep_margin, settings.followup_min_information)
 
     def respond(self, item: GoldItem) -> Response:
         started = time.perf_counter()
         history = [Message(turn.role, turn.content) for turn in item.history]  # type: ignore[arg-type]
-        query = condense_question(item.question, history, None)
-        ranking = self.retriever.search(query, k=DEPTH, mode=self.mode)
+        _, ranking = resolve_query(
+            item.question,
+            history,
+            lambda text: self.retriever.search(text, k=DEPTH, mode=self.mode),
+            self.weights,
+            self.policy,
+        )
         return Response(ranking, None, (time.perf_counter() - started) * 1000)
 
 

@@ -1,0 +1,159 @@
+"""Follow-up questions: a conversation never hijacks a question that names its own subject.
+
+The shape tests use questions written for them (none is in a gold set). The matrix test asks every chat starter
+and every standalone gold question after conversations on other topics, and requires the same top passage and
+the same answer as when the question is asked alone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from essbot.answer.engine import Assistant
+from essbot.answer.followup import analyse_question, conversation_subject, plan_followup
+from essbot.answer.types import Message
+from essbot.evaluation.gold import load_gold
+from essbot.ui.messages import STARTERS
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Qu'est-ce qu'une régie de quartier ?",
+        "Quel est le rôle de la chambre régionale ?",
+        "La Fabrique à initiatives accompagne-t-elle les communes rurales ?",
+        "Que prévoit l'article 7 de la loi de 2014 ?",
+        "Existe-t-il un label pour les tiers-lieux ?",
+        "Faut-il un avis du comité technique ?",
+        "Le CCAS peut-il adhérer à une coopérative ?",
+        "Combien coûte une adhésion au réseau des collectivités ?",
+    ],
+)
+def test_questions_that_name_their_subject_stand_alone(question: str) -> None:
+    shape = analyse_question(question)
+    assert shape.standalone, shape
+    history = [Message("user", "Comment créer une SCIC ?"), Message("assistant", "Il faut … [1].")]
+    assert plan_followup(question, history).contextual is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Comment la contacter ?",
+        "Qui les finance ?",
+        "Et combien de temps faut-il pour l'obtenir ?",
+        "Peut-on y adhérer en cours d'année ?",
+        "Quelles sont ses missions ?",
+        "Ce dispositif est-il ouvert aux associations ?",
+        "Est-elle obligatoire ?",
+    ],
+)
+def test_questions_that_lean_on_the_conversation_are_resolved(question: str) -> None:
+    shape = analyse_question(question)
+    assert shape.leans and not shape.standalone, shape
+    history = [Message("user", "Qu'est-ce qu'une régie de quartier ?"), Message("assistant", "C'est … [1].")]
+    plan = plan_followup(question, history)
+    assert plan.contextual is not None and "régie de quartier" in plan.contextual
+
+
+def test_ellipsis_replaces_the_subject_of_the_same_kind() -> None:
+    history = [Message("user", "Une SCIC peut-elle recevoir des subventions ?"), Message("assistant", "Oui [1].")]
+    assert plan_followup("Et pour une CAE ?", history).contextual == "Une CAE peut-elle recevoir des subventions ?"
+    places = [Message("user", "Combien de PTCE en Occitanie ?")]
+    assert plan_followup("Et en Bretagne ?", places).contextual == "Combien de PTCE en Bretagne ?"
+
+
+def test_subject_survives_two_dependent_turns_and_assistant_answers() -> None:
+    history = [
+        Message("user", "Comment fonctionne le dispositif local d'accompagnement ?"),
+        Message("assistant", "Le DLA accompagne les structures employeuses de l'ESS [1]."),
+        Message("user", "Qui le pilote ?"),
+        Message("assistant", "L'État et la Banque des territoires [1]."),
+        Message("user", "Et pour les SIAE ?"),
+    ]
+    assert conversation_subject(history).startswith("Comment fonctionne le dispositif local")
+    plan = plan_followup("Combien de temps dure-t-il ?", history)
+    assert plan.certain and plan.contextual is not None and "dispositif local" in plan.contextual
+
+
+def test_context_is_bounded_whatever_the_history() -> None:
+    huge = "Qu'est-ce que le DLA " + "très " * 20_000 + "?"
+    plan = plan_followup("Qui le finance ?", [Message("user", huge)])
+    assert plan.contextual is not None and len(plan.contextual) < 400
+
+
+# --- matrix: starters and standalone gold questions after other topics -------------------------------------
+
+OTHER_TOPICS = [
+    "Notre commune peut-elle entrer au capital d'une SCIC ?",
+    "Qu'est-ce qu'un pôle territorial de coopération économique ?",
+    "Comment fonctionne le dispositif local d'accompagnement ?",
+]
+
+
+def _standalone_questions() -> list[tuple[str, tuple[str, ...]]]:
+    questions = [(question, ()) for _, question in STARTERS]
+    gold = load_gold(REPO / "evals" / "documents.jsonl")
+    questions += [(item.question, item.expected_sources) for item in gold if not item.history]
+    return questions
+
+
+def _top(answer_retrieved: list) -> str | None:  # type: ignore[type-arg]
+    return answer_retrieved[0].chunk.chunk_id if answer_retrieved else None
+
+
+def test_a_conversation_never_hijacks_a_standalone_question(default_assistant: Assistant) -> None:
+    histories = []
+    for topic in OTHER_TOPICS:
+        first = default_assistant.ask(topic)
+        histories.append(([{"role": "user", "content": topic}, {"role": "assistant", "content": first.answer}], first))
+    pairs, hijacked = 0, []
+    for question, expected in _standalone_questions():
+        alone = default_assistant.ask(question)
+        for history, first in histories:
+            topic_source = first.retrieved[0].chunk.source if first.retrieved else ""
+            if expected and any(topic_source.startswith(prefix) for prefix in expected):
+                continue  # same topic: not a switch
+            after = default_assistant.ask(question, history=history)
+            pairs += 1
+            if _top(after.retrieved) != _top(alone.retrieved) or after.answer != alone.answer:
+                hijacked.append(f"{question!r} after {history[0]['content']!r}")
+    assert pairs >= 200
+    assert not hijacked, f"{len(hijacked)}/{pairs} hijacked: " + "; ".join(hijacked[:10])
+
+
+@pytest.mark.parametrize(
+    ("turns", "question", "source", "keyword"),
+    [
+        (["Qu'est-ce que l'agrément ESUS ?"], "Et combien de temps dure-t-il ?", "fiche-agrement-esus", "cinq ans"),
+        (
+            ["Qu'est-ce que l'agrément ESUS ?", "Qui le délivre ?"],
+            "Et combien de temps dure-t-il ?",
+            "fiche-agrement-esus",
+            "cinq ans",
+        ),
+        (["Qu'est-ce qu'un SPASER ?"], "Quel est le seuil ?", "fiche-spaser", "50"),
+        (
+            ["Quelles entreprises peuvent obtenir l'agrément ESUS ?"],
+            "Qui le délivre ?",
+            "fiche-agrement-esus",
+            "préfet",
+        ),
+    ],
+)
+def test_genuine_followups_still_resolve(
+    default_assistant: Assistant, turns: list[str], question: str, source: str, keyword: str
+) -> None:
+    history = []
+    for turn in turns:
+        history += [
+            {"role": "user", "content": turn},
+            {"role": "assistant", "content": default_assistant.ask(turn).answer},
+        ]
+    answer = default_assistant.ask(question, history=history)
+    assert answer.retrieved[0].chunk.source.startswith(source)
+    assert keyword in answer.answer
