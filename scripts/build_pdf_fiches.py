@@ -6,7 +6,12 @@ DejaVu Unicode fonts, a running header with the fiche title and a
 "Page N / M" footer. Only the small Markdown subset used by the fiches is
 supported: ``#``/``##``/``###`` headings, paragraphs, bulleted and numbered
 lists (one nesting level), ``**bold**`` and ``*italic*`` spans.
-The output is deterministic: re-running the script gives identical bytes.
+
+A source may open with a front matter block (``---`` / ``title: ...`` /
+``date: YYYY-MM-DD`` / ``---``): it is not printed; its title and date become
+the PDF metadata (``/Title`` and ``/CreationDate``, the date the fiche was
+last checked). The output is deterministic: re-running the script gives
+identical bytes.
 
 Usage: python scripts/build_pdf_fiches.py [--src DIR] [--out DIR]
 """
@@ -30,13 +35,14 @@ FONT_FILES = {
     "I": "DejaVuSans-Oblique.ttf",
     "BI": "DejaVuSans-BoldOblique.ttf",
 }
-FIXED_DATE = datetime(2026, 11, 1, tzinfo=UTC)
+FIXED_DATE = datetime(2026, 11, 1, tzinfo=UTC)  # used when a source has no front matter date
 BODY_SIZE = 11
 LINE_H = 5.6  # mm, line height of body text
 HEADING_SIZES = {1: 17, 2: 14, 3: 12}
 INDENT = 6.0  # mm per list level
 
 LIST_RE = re.compile(r"^(?P<indent>\s*)(?P<marker>[-*]|\d+\.)\s+(?P<text>.*)$")
+FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(?P<body>.*?)\n---[ \t]*\n", re.DOTALL)
 HEADING_RE = re.compile(r"^(?P<level>#{1,3})\s+(?P<text>.*)$")
 ITALIC_RE = re.compile(r"(?<!\*)\*(?!\*)(?P<inner>[^*]+?)\*(?!\*)")
 
@@ -47,6 +53,30 @@ class Block:
     text: str
     level: int = 0  # heading level, or list nesting level for items
     marker: str = ""  # "•" or "3." for list items
+
+
+def split_front_matter(source: str) -> tuple[dict[str, str], str]:
+    """Return the ``key: value`` pairs of a leading front matter block and the remaining text."""
+    match = FRONT_MATTER_RE.match(source)
+    if not match:
+        return {}, source
+    meta: dict[str, str] = {}
+    for line in match["body"].splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip():
+            meta[key.strip().lower()] = value.strip().strip("\"'")
+    return meta, source[match.end() :]
+
+
+def fiche_date(meta: dict[str, str], src: Path) -> datetime:
+    """The front matter date (YYYY-MM-DD) as a UTC datetime, or FIXED_DATE without one."""
+    raw = meta.get("date")
+    if not raw:
+        return FIXED_DATE
+    try:
+        return datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise ValueError(f"{src}: front matter date {raw!r} is not YYYY-MM-DD") from exc
 
 
 def parse_markdown(source: str) -> list[Block]:
@@ -92,7 +122,7 @@ def to_fpdf_markdown(text: str) -> str:
 class FichePDF(FPDF):
     """A4 document with a running title header and a page-number footer."""
 
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, date: datetime = FIXED_DATE) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.fiche_title = title
         for style, name in FONT_FILES.items():
@@ -104,7 +134,7 @@ class FichePDF(FPDF):
         self.set_author("essbot")
         self.set_subject("Fiche essbot - économie sociale et solidaire")
         self.set_creator("essbot scripts/build_pdf_fiches.py")
-        self.set_creation_date(FIXED_DATE)
+        self.set_creation_date(date)
 
     def header(self) -> None:
         self.set_font("DejaVu", "", 8)
@@ -170,11 +200,12 @@ class FichePDF(FPDF):
 
 def build_pdf(src: Path, out_dir: Path) -> Path:
     """Render one Markdown fiche to ``out_dir/<stem>.pdf`` and return its path."""
-    blocks = parse_markdown(src.read_text(encoding="utf-8"))
+    meta, text = split_front_matter(src.read_text(encoding="utf-8"))
+    blocks = parse_markdown(text)
     titles = [b.text for b in blocks if b.kind == "heading" and b.level == 1]
     if not titles:
         raise ValueError(f"{src}: no '# Title' line found")
-    pdf = FichePDF(titles[0])
+    pdf = FichePDF(meta.get("title") or titles[0], fiche_date(meta, src))
     pdf.add_page()
     previous = ""
     for block in blocks:
