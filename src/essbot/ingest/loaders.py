@@ -7,6 +7,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +160,38 @@ def _with_main_landmark(soup: Any) -> str:
     return str(soup)
 
 
+@lru_cache(maxsize=1)
+def _trafilatura_config() -> Any:
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    # Our fiches are short: below the default 250 characters trafilatura would fall back to a flat text
+    # without headings or lists. No timeout: it relies on signals, which only work in the main thread.
+    config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "1")
+    config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
+    return config
+
+
+def _list_lines(element: Any) -> list[str]:
+    """Items as "- " lines, in reading order: a nested list sits between the text before and after it."""
+    lines: list[str] = []
+    for item in element.findall("item"):
+        parts, first = [item.text or ""], True
+        for child in [*item, None]:
+            if child is None or child.tag == "list":
+                if text := " ".join("".join(parts).split()):
+                    lines.append(("- " if first else "") + text)
+                    first = False
+                parts = []
+                if child is None:
+                    break
+                lines.extend(_list_lines(child))
+            else:
+                parts.append("".join(child.itertext()))
+            parts.append(child.tail or "")
+    return lines
+
+
 def _extracted_lines(html: str) -> list[str]:
     """Main text of a page as read by trafilatura (a browser's reader view), headings as `#` lines."""
     import trafilatura
@@ -167,7 +200,13 @@ def _extracted_lines(html: str) -> list[str]:
     # No `deduplicate`: trafilatura's duplicate filter is a cache shared by the whole process, so it would drop
     # paragraphs seen in another file or in an earlier run; clean.py de-duplicates within each document.
     xml = trafilatura.extract(
-        html, output_format="xml", include_tables=True, include_comments=False, include_images=False, deduplicate=False
+        html,
+        output_format="xml",
+        include_tables=True,
+        include_comments=False,
+        include_images=False,
+        deduplicate=False,
+        config=_trafilatura_config(),
     )
     if not xml:
         return []
@@ -181,8 +220,7 @@ def _extracted_lines(html: str) -> list[str]:
             if text:
                 lines.extend(["", "#" * (int(level) if level.isdigit() else 2) + " " + text, ""])
         elif element.tag == "list":
-            lines.extend("- " + " ".join("".join(item.itertext()).split()) for item in element.iter("item"))
-            lines.append("")
+            lines.extend([*_list_lines(element), ""])
         elif element.tag == "table":
             for row in element.iter("row"):
                 cells = [" ".join("".join(cell.itertext()).split()) for cell in row.iter("cell")]
