@@ -47,6 +47,8 @@ def chunks_of(path: Path, **changes: object) -> list[Chunk]:
         doc_type=doc.doc_type,
         chunk_size_words=settings.chunk_size_words,
         chunk_overlap_words=settings.chunk_overlap_words,
+        updated=doc.updated,
+        section_dates=doc.section_dates,
     )
 
 

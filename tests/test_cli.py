@@ -127,7 +127,8 @@ def test_search_prints_ranked_passages_with_pages(run_cli: RunCli, built_index: 
 def test_search_json_follows_the_contract(run_cli: RunCli, built_index: Workspace) -> None:
     passages = search_json(run_cli, built_index.index_dir, "SCIC capital", "-k", "3")
     assert len(passages) == 3
-    assert all(set(p) == {"source", "title", "page", "section", "text", "score"} for p in passages)
+    fields = {"source", "title", "page", "section", "text", "score", "article", "updated"}
+    assert all(set(p) == fields and p["updated"] for p in passages)
     assert passages[0]["source"] == "scic.docx" and passages[0]["page"] is None
 
 

@@ -101,8 +101,9 @@ def test_k_defaults_to_settings_top_k(retriever: HybridRetriever) -> None:
 
 def test_passage_dict_follows_the_json_contract(retriever: HybridRetriever) -> None:
     data = retriever.search("Qui délivre l'agrément ESUS ?", k=1)[0].to_dict()
-    assert set(data) == {"source", "title", "page", "section", "text", "score"}
-    assert (data["source"], data["page"]) == ("guide-rtes.pdf", 2)
+    assert set(data) == {"source", "title", "page", "section", "text", "score", "article", "updated"}
+    assert (data["source"], data["page"], data["article"]) == ("guide-rtes.pdf", 2, None)
+    assert data["updated"]  # PDF metadata, else the file's date
     assert data["section"].startswith("Chapitre 2")
 
 

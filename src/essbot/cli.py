@@ -48,6 +48,12 @@ def main(ctx: click.Context, config_file: Path | None) -> None:
 @index_option
 @click.option("--rebuild", is_flag=True, help="Tout reconstruire au lieu de ne traiter que les changements.")
 @click.option("--max-file-mb", type=float, help="Taille maximale d'un fichier, en Mo (par défaut 50).")
+@click.option(
+    "--at",
+    "legi_date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Textes officiels LEGI : indexer la version en vigueur à cette date, AAAA-MM-JJ (par défaut aujourd'hui).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Pas de barre de progression.")
 @click.pass_context
 @report_errors
@@ -57,6 +63,7 @@ def ingest(
     index_dir: Path | None,
     rebuild: bool,
     max_file_mb: float | None,
+    legi_date: Any,
     quiet: bool,
 ) -> None:
     """Indexer des documents (par défaut le dossier documents/).
@@ -65,11 +72,15 @@ def ingest(
     supprimés sont retirés. Les fichiers illisibles sont ignorés avec leur motif. L'index en service
     n'est remplacé qu'une fois le nouvel index entièrement écrit.
 
+    Les textes officiels au format LEGI de la DILA (fichiers .xml d'articles, ou une archive .tar.gz)
+    sont reconnus : seule la version de chaque article en vigueur à la date --at est indexée.
+
     Code de sortie : 0 si l'index est utilisable, 1 si rien n'a pu être indexé.
     """
     from essbot.ingest.pipeline import ingest as run_ingest
 
-    settings = settings_from(ctx, index_dir=index_dir, max_file_mb=max_file_mb)
+    at = legi_date.date().isoformat() if legi_date else None
+    settings = settings_from(ctx, index_dir=index_dir, max_file_mb=max_file_mb, legi_date=at)
     roots = list(paths) or [settings.documents_dir]
     report = run_ingest(roots, settings, rebuild=rebuild, progress=not quiet and sys.stderr.isatty())
     click.echo(report.summary())
@@ -125,12 +136,15 @@ def search(
 
 
 def _print_sources(answer: Any) -> None:
+    from essbot.answer.provenance import date_phrase, source_label
+
     if not answer.citations:
         return
     click.echo("\n" + click.style(messages.ANSWER_SOURCES_HEADER, bold=True))
     for citation in answer.citations:
         page = messages.SEARCH_PAGE.format(page=citation.page) if citation.page else ""
-        click.echo(f"  [{citation.id}] {citation.title} — {citation.section}{page} ({citation.source})")
+        dated = f" — {phrase}" if (phrase := date_phrase(citation)) else ""
+        click.echo(f"  [{citation.id}] {source_label(citation)}{page}{dated} ({citation.source})")
 
 
 def _load_history(path: Path | None) -> list[Any]:

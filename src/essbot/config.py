@@ -6,6 +6,7 @@ import dataclasses
 import os
 import tomllib
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ CONFIG_FILE_ENV = "ESSBOT_CONFIG"
 DEFAULT_CONFIG_FILE = "essbot.toml"
 # Bump when a change to cleaning, splitting or BM25 tokenization changes what an index holds: existing
 # indexes are then re-split (unchanged texts keep their vectors) instead of mixing old and new chunking.
-CHUNKING_VERSION = 2
+CHUNKING_VERSION = 3  # 3: chunks carry `updated` and `article`; Markdown front matter is not indexed
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Settings:
     max_file_mb: float = 50.0
     chunk_size_words: int = 160
     chunk_overlap_words: int = 24
+    legi_date: str = ""  # AAAA-MM-JJ: law texts (LEGI) are indexed in their version in force that day; "" = today
 
     # retrieval
     top_k: int = 3  # measured best on the gold sets (see README, Évaluation)
@@ -59,6 +61,7 @@ class Settings:
     extractive_min_ratio: float = 0.75  # extra sentences must score this share of the best one
     extractive_max_sentences: int = 3
     extractive_max_words: int = 110
+    stale_source_years: float = 3.0  # a cited source older than this gets a caution to check Légifrance; 0 = never
 
     # OpenAI-compatible endpoint (Albert, Mistral, vLLM, Ollama, llama.cpp server…)
     llm_base_url: str = ""
@@ -96,17 +99,32 @@ class Settings:
         return int(self.max_file_mb * 1024 * 1024)
 
     @property
+    def legi_at(self) -> date:
+        """The day whose law versions are indexed (legi_date, or today)."""
+        if not self.legi_date:
+            return date.today()
+        try:
+            return date.fromisoformat(self.legi_date)
+        except ValueError as exc:
+            raise ConfigError(
+                messages.CONFIG_BAD_VALUE.format(name="legi_date", value=self.legi_date, detail=exc)
+            ) from exc
+
+    @property
     def embedding_model_id(self) -> str:
         """Identity of the configured embedding model as the manifest records it (same as EssbotEmbedding.model_id)."""
         return f"{self.embedding_backend}:{self.embedding_model}"
 
     def splitter_signature(self) -> dict[str, Any]:
         """What decides how documents are cut into chunks: an index built otherwise is re-split."""
-        return {
+        signature: dict[str, Any] = {
             "chunk_size_words": self.chunk_size_words,
             "chunk_overlap_words": self.chunk_overlap_words,
             "chunking_version": CHUNKING_VERSION,
         }
+        if self.legi_date:  # another date keeps other versions of the law articles
+            signature["legi_date"] = self.legi_date
+        return signature
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}

@@ -13,6 +13,19 @@ SKIP_PDF_ENCRYPTED = "PDF protégé par un mot de passe : retirez la protection 
 SKIP_PDF_NO_TEXT = "PDF sans couche texte (document numérisé ?) : passez-le d'abord dans un logiciel d'OCR"
 SKIP_DOCX_CORRUPT = "document Word illisible ou corrompu ({detail})"
 SKIP_UNREADABLE = "lecture impossible ({detail})"
+SKIP_LEGI_MALFORMED = "fichier LEGI illisible : XML mal formé ({detail})"
+SKIP_LEGI_FORBIDDEN = "fichier XML refusé : entités ou références externes interdites ({detail})"
+SKIP_LEGI_NOT_ARTICLE = "fichier XML qui n'est pas un article LEGI (élément racine <{tag}>, <ARTICLE> attendu)"
+SKIP_LEGI_STRUCTURE = "fichier de structure LEGI (<{tag}>), pas un article : rien à indexer"
+SKIP_LEGI_MISSING = "article LEGI incomplet : {field} absent ou vide"
+SKIP_LEGI_BAD_DATE = "article LEGI invalide : {field} n'est pas une date AAAA-MM-JJ (« {value} »)"
+SKIP_LEGI_NOT_IN_FORCE = (
+    "version de l'article {number} non en vigueur au {at} (état {state}, en vigueur à partir du {start}{end})"
+)
+LEGI_UNTIL = " jusqu'au {end}"
+SKIP_LEGI_NONE_IN_FORCE = "archive LEGI sans article en vigueur au {at} ({count} versions d'articles lues)"
+SKIP_LEGI_ARCHIVE_CORRUPT = "archive .tar.gz illisible ou corrompue ({detail})"
+SKIP_LEGI_MEMBER_TOO_LARGE = "fichier trop volumineux pour un article LEGI (plus de 4 Mo)"
 
 # --- ingestion summary ---
 INGEST_SCANNING = "Analyse des documents"
@@ -102,6 +115,14 @@ LLM_NOT_CONFIGURED = (
 LLM_MISSING_PACKAGE = "Le générateur « {name} » nécessite un paquet absent : pip install 'essbot[llm]' ({detail})."
 GENERATOR_UNKNOWN = "Générateur inconnu : « {name} ». Générateurs disponibles : {available}."
 ANSWER_SOURCES_HEADER = "Sources :"
+# The date of a cited source, in the source lists (CLI, chat UI, feedback export).
+SOURCE_UPDATED_DAY = "mis à jour le {day}"
+SOURCE_UPDATED_YEAR = "mis à jour en {year}"
+SOURCE_IN_FORCE_SINCE = "version en vigueur depuis le {day}"
+SOURCE_ARTICLE = "Art. {article}, {text}"
+# Appended to an answer citing a source older than stale_source_years.
+STALE_SOURCE_DAY = "Source datée du {day} : vérifiez la version en vigueur sur Légifrance."
+STALE_SOURCE_YEAR = "Source datée de {year} : vérifiez la version en vigueur sur Légifrance."
 CHAT_WELCOME = (
     "essbot — posez vos questions sur l'économie sociale et solidaire (ESS). "
     "/nouveau : nouvelle conversation ; /quitter : sortir."

@@ -39,6 +39,8 @@ class Passage:
             "section": chunk.section,
             "text": chunk.text,
             "score": round(self.score, 4),
+            "article": chunk.article,
+            "updated": chunk.updated,
         }
 
 

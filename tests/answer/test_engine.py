@@ -30,8 +30,10 @@ def test_esus_question_is_answered_from_the_esus_fiche_with_its_page(assistant: 
 def test_answer_json_follows_the_contract(assistant: Assistant) -> None:
     data = json.loads(json.dumps(assistant.ask("Qu'est-ce qu'un SPASER ?").to_dict()))
     assert set(data) == {"question", "answer", "abstained", "citations", "retrieved", "timings_ms"}
-    assert set(data["citations"][0]) == {"id", "source", "title", "page", "section", "text", "score"}
-    assert set(data["retrieved"][0]) == {"source", "title", "page", "section", "text", "score"}
+    fields = {"source", "title", "page", "section", "text", "score", "article", "updated"}
+    assert set(data["citations"][0]) == {"id", *fields}
+    assert set(data["retrieved"][0]) == fields
+    assert all(c["updated"] for c in data["citations"])  # every source is dated
     assert {"retrieve", "generate", "total"} <= set(data["timings_ms"])
     assert [c["id"] for c in data["citations"]] == list(range(1, len(data["citations"]) + 1))
 

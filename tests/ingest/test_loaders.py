@@ -133,3 +133,22 @@ def test_every_good_fixture_loads_with_text(tmp_path: Path, name: str) -> None:
     assert doc.source == name
     assert doc.title
     assert any(page.text.strip() for page in doc.pages)
+
+
+def test_html_nested_list_keeps_reading_order_and_inline_tags_add_no_space() -> None:
+    html = (
+        "<html><body><main><h1>Les CRESS</h1><p>La chambre régionale (<strong>CRESS</strong>), association.</p>"
+        "<ul><li><strong>Art. 6</strong> : missions :<ol><li>représenter l'ESS ;</li><li>appuyer les entreprises.</li>"
+        "</ol>Le même article leur donne qualité pour agir.</li><li>Art. 7 : stratégie régionale.</li></ul>"
+        "</main></body></html>"
+    )
+    lines = [line for line in html_to_text(html)[1].splitlines() if line]
+    assert lines == [
+        "# Les CRESS",
+        "La chambre régionale (CRESS), association.",
+        "- Art. 6 : missions :",
+        "- représenter l'ESS ;",
+        "- appuyer les entreprises.",
+        "Le même article leur donne qualité pour agir.",
+        "- Art. 7 : stratégie régionale.",
+    ]

@@ -15,6 +15,7 @@ from essbot.answer.citations import MarkerRenumberer, verify_citations
 from essbot.answer.followup import FollowupPolicy, llm_rewrite, resolve_query
 from essbot.answer.generators import ExtractiveGenerator, GenerationRequest, create_generator
 from essbot.answer.prompts import says_not_found
+from essbot.answer.provenance import stale_caution
 from essbot.answer.types import Answer, Message
 from essbot.answer.weights import TermWeights
 from essbot.config import Settings, load_settings
@@ -171,7 +172,12 @@ class Assistant:
             message = messages.ABSTAIN_NO_VERIFIED_CLAIM if not says_not_found(raw) else messages.ABSTAIN_NOT_FOUND
             yield self._finish(question, message, True, [], passages, timings, started)
             return
-        yield self._finish(question, verified.text, False, verified.citations, passages, timings, started)
+        text = verified.text
+        # After verification, as a sentence of its own without a marker: it cites nothing.
+        if caution := stale_caution(verified.citations, self.settings.stale_source_years):
+            text = f"{text}\n\n{caution}"
+            yield f"\n\n{caution}"
+        yield self._finish(question, text, False, verified.citations, passages, timings, started)
 
     @staticmethod
     def _finish(

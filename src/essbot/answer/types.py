@@ -27,11 +27,23 @@ class Citation:
     section: str
     text: str
     score: float
+    article: str | None = None  # law article number ("L. 3332-17-1"), if the passage is one
+    updated: str | None = None  # the source's date, ISO ("2026-11-01", or "2015" when only the year is known)
 
     @classmethod
     def from_passage(cls, number: int, passage: Passage) -> Citation:
         chunk = passage.chunk
-        return cls(number, chunk.source, chunk.title, chunk.page, chunk.section, chunk.text, round(passage.score, 4))
+        return cls(
+            number,
+            chunk.source,
+            chunk.title,
+            chunk.page,
+            chunk.section,
+            chunk.text,
+            round(passage.score, 4),
+            chunk.article,
+            chunk.updated,
+        )
 
 
 @dataclass

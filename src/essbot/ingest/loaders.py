@@ -7,10 +7,12 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from essbot import messages
+from essbot.ingest import dates
 
 
 @dataclass
@@ -31,6 +33,11 @@ class LoadedDocument:
     pages: list[Page]
     # Heading titles known from the file's structure (PDF bookmarks), used to find sections in flat text.
     outline: list[str] = field(default_factory=list)
+    # The document's date (ISO, see ingest/dates.py), and dates of single sections (law article versions).
+    updated: str | None = None
+    section_dates: dict[str, str] = field(default_factory=dict)
+    # Parts of an archive that could not be read: (name inside the archive, French reason).
+    skipped_parts: list[tuple[str, str]] = field(default_factory=list)
 
 
 class SkippedFile(Exception):
@@ -71,10 +78,15 @@ def load_text(path: Path, source: str) -> LoadedDocument:
 
 
 def load_markdown(path: Path, source: str) -> LoadedDocument:
-    text = _decode_utf8(path.read_bytes())
+    # Front matter (title, date, sources) is metadata: it is read, then removed from the indexed text.
+    keys, text = dates.split_front_matter(_decode_utf8(path.read_bytes()))
     match = re.search(r"^#\s+(.+)$", text, flags=re.MULTILINE)
-    title = match.group(1).strip() if match else _title_from_lines(text, _fallback_title(path))
-    return LoadedDocument(source, title, "markdown", [Page(None, text)])
+    title = keys.get("title", "").strip().strip("'\"") or (
+        match.group(1).strip() if match else _title_from_lines(text, _fallback_title(path))
+    )
+    export_year, section_dates = dates.law_export_dates(text)
+    updated = dates.front_matter_date(keys) or export_year
+    return LoadedDocument(source, title, "markdown", [Page(None, text)], updated=updated, section_dates=section_dates)
 
 
 # --- PDF -----------------------------------------------------------------------------------------
@@ -110,6 +122,7 @@ def load_pdf(path: Path, source: str) -> LoadedDocument:
             raise SkippedFile(messages.SKIP_PDF_ENCRYPTED)
         pages = [Page(i + 1, page.extract_text() or "") for i, page in enumerate(reader.pages)]
         metadata_title = (reader.metadata.title if reader.metadata else None) or ""
+        updated = dates.pdf_metadata_date(reader.metadata)
     except SkippedFile:
         raise
     except Exception as exc:  # pypdf raises many exception types on damaged files
@@ -120,95 +133,132 @@ def load_pdf(path: Path, source: str) -> LoadedDocument:
         raise SkippedFile(messages.SKIP_PDF_NO_TEXT)
     first_text = next(page.text for page in pages if page.text.strip())
     title = str(metadata_title).strip() or _title_from_lines(first_text, _fallback_title(path))
-    return LoadedDocument(source, title, "pdf", pages, outline=_outline_titles(reader))
+    return LoadedDocument(source, title, "pdf", pages, outline=_outline_titles(reader), updated=updated)
 
 
 # --- HTML ----------------------------------------------------------------------------------------
 
-_NOISE_TAGS = [
-    "script",
-    "style",
-    "noscript",
-    "nav",
-    "header",
-    "footer",
-    "aside",
-    "form",
-    "button",
-    "svg",
-    "iframe",
-    "template",
-    "dialog",
-]
-_NOISE_ATTR = re.compile(
-    r"cookie|consent|rgpd|gdpr|tarteaucitron|didomi|axeptio|newsletter|breadcrumb|fil-ariane|share|partage|"
-    r"social|sidebar|skip-link|menu|navbar|banner|popup|modal",
-    re.IGNORECASE,
-)
-_NOISE_ROLES = {"navigation", "banner", "contentinfo", "complementary", "dialog", "alertdialog", "search"}
-_BLOCK_TAGS = [
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "p",
-    "li",
-    "blockquote",
-    "pre",
-    "td",
-    "th",
-    "dt",
-    "dd",
-    "figcaption",
-    "caption",
-]
+# Only used when the extraction library finds no main text (a near-empty page).
+_FALLBACK_NOISE_TAGS = ["script", "style", "noscript", "nav", "header", "footer", "aside", "form", "template"]
 
 
-def _is_noise(tag: object) -> bool:
-    attrs = getattr(tag, "attrs", None) or {}
-    if attrs.get("role") in _NOISE_ROLES or attrs.get("aria-hidden") == "true":
-        return True
-    names = " ".join([attrs.get("id", "") or "", *(attrs.get("class", []) or [])])
-    return bool(names and _NOISE_ATTR.search(names))
+def _with_main_landmark(soup: Any) -> str:
+    """The page with its body inside `<main>` when it has no main/article landmark.
+
+    trafilatura keeps headings only inside a content container it recognises, and French sites often use
+    `<div class="contenu">`; page-level header, nav, footer and aside are left out of that container.
+    """
+    if soup.body is None or soup.find(["main", "article"]) or soup.find(attrs={"role": "main"}):
+        return str(soup)
+    for tag in soup.body.find_all(["header", "nav", "footer", "aside"]):
+        if not tag.decomposed:
+            tag.decompose()
+    main = soup.new_tag("main")
+    for child in list(soup.body.contents):
+        main.append(child.extract())
+    soup.body.append(main)
+    return str(soup)
+
+
+@lru_cache(maxsize=1)
+def _trafilatura_config() -> Any:
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    # Our fiches are short: below the default 250 characters trafilatura would fall back to a flat text
+    # without headings or lists. No timeout: it relies on signals, which only work in the main thread.
+    config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "1")
+    config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
+    return config
+
+
+def _list_lines(element: Any) -> list[str]:
+    """Items as "- " lines, in reading order: a nested list sits between the text before and after it."""
+    lines: list[str] = []
+    for item in element.findall("item"):
+        parts, first = [item.text or ""], True
+        for child in [*item, None]:
+            if child is None or child.tag == "list":
+                if text := " ".join("".join(parts).split()):
+                    lines.append(("- " if first else "") + text)
+                    first = False
+                parts = []
+                if child is None:
+                    break
+                lines.extend(_list_lines(child))
+            else:
+                parts.append("".join(child.itertext()))
+            parts.append(child.tail or "")
+    return lines
+
+
+def _extracted_lines(html: str) -> list[str]:
+    """Main text of a page as read by trafilatura (a browser's reader view), headings as `#` lines."""
+    import trafilatura
+    from lxml import etree
+
+    # No `deduplicate`: trafilatura's duplicate filter is a cache shared by the whole process, so it would drop
+    # paragraphs seen in another file or in an earlier run; clean.py de-duplicates within each document.
+    xml = trafilatura.extract(
+        html,
+        output_format="xml",
+        include_tables=True,
+        include_comments=False,
+        include_images=False,
+        deduplicate=False,
+        config=_trafilatura_config(),
+    )
+    if not xml:
+        return []
+    root = etree.fromstring(xml.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True))
+    main = root.find("main")
+    lines: list[str] = []
+    for element in main if main is not None else root:
+        if element.tag == "head":
+            level = (element.get("rend") or "h2")[1:]
+            text = " ".join("".join(element.itertext()).split())
+            if text:
+                lines.extend(["", "#" * (int(level) if level.isdigit() else 2) + " " + text, ""])
+        elif element.tag == "list":
+            lines.extend([*_list_lines(element), ""])
+        elif element.tag == "table":
+            for row in element.iter("row"):
+                cells = [" ".join("".join(cell.itertext()).split()) for cell in row.iter("cell")]
+                if any(cells):
+                    lines.extend([" ; ".join(cell for cell in cells if cell), ""])
+        elif text := " ".join("".join(element.itertext()).split()):
+            lines.extend([text, ""])
+    return lines
+
+
+def _parsed_html(html: str) -> tuple[str, str | None, Any]:
+    """(h1 or <title>, date from the <meta> tags, soup) of a page."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    h1 = soup.find("h1")
+    title = h1.get_text(" ", strip=True) if h1 else ""
+    if not title and soup.title:
+        title = soup.title.get_text(" ", strip=True)
+    return title, dates.html_meta_date(soup), soup
 
 
 def html_to_text(html: str) -> tuple[str, str]:
     """Return (title, main text) of an HTML page, headings as `#` lines, boilerplate removed."""
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(html, "html.parser")
-    page_title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    for tag in soup(_NOISE_TAGS):
-        tag.decompose()
-    for tag in soup.find_all(_is_noise):
-        if not tag.decomposed:
-            tag.decompose()
-    root: Any = soup.find("main") or soup.find(role="main") or soup.find("article") or soup.body or soup
-    lines: list[str] = []
-    for tag in root.find_all(_BLOCK_TAGS):
-        if tag.find_parent(_BLOCK_TAGS) is not None:
-            continue  # its text is already part of the enclosing block
-        text = tag.get_text(" ", strip=True)
-        if not text:
-            continue
-        if tag.name[0] == "h" and tag.name[1:].isdigit():
-            lines.extend(["", "#" * int(tag.name[1:]) + " " + text, ""])
-        elif tag.name == "li":
-            lines.append("- " + text)
-        else:
-            lines.extend([text, ""])
+    title, _, soup = _parsed_html(html)
+    lines = _extracted_lines(_with_main_landmark(soup))
     if not lines:
-        lines = [root.get_text("\n", strip=True)]
-    h1 = root.find("h1")
-    title = h1.get_text(" ", strip=True) if h1 else page_title
+        for tag in soup(_FALLBACK_NOISE_TAGS):
+            tag.decompose()
+        lines = [(soup.body or soup).get_text("\n", strip=True)]
     return title, "\n".join(lines)
 
 
 def load_html(path: Path, source: str) -> LoadedDocument:
-    title, text = html_to_text(_decode_utf8(path.read_bytes()))
-    return LoadedDocument(source, title or _fallback_title(path), "html", [Page(None, text)])
+    html = _decode_utf8(path.read_bytes())
+    title, text = html_to_text(html)
+    updated = _parsed_html(html)[1]
+    return LoadedDocument(source, title or _fallback_title(path), "html", [Page(None, text)], updated=updated)
 
 
 # --- DOCX ----------------------------------------------------------------------------------------
@@ -246,7 +296,8 @@ def load_docx(path: Path, source: str) -> LoadedDocument:
                 lines.extend([" ; ".join(cells), ""])
     text = "\n".join(lines)
     title = (document.core_properties.title or "").strip() or _title_from_lines(text, _fallback_title(path))
-    return LoadedDocument(source, title, "docx", [Page(None, text)])
+    updated = dates.iso_date(document.core_properties.modified or document.core_properties.created)
+    return LoadedDocument(source, title, "docx", [Page(None, text)], updated=updated)
 
 
 Loader = Callable[[Path, str], LoadedDocument]
@@ -266,7 +317,7 @@ def load_document(path: Path, source: str, max_bytes: int) -> LoadedDocument:
     """Load any supported file, or raise SkippedFile with the French reason."""
     loader = LOADERS.get(path.suffix.lower())
     if loader is None:
-        accepted = ", ".join(sorted(LOADERS))
+        accepted = ", ".join(sorted([*LOADERS, ".xml (LEGI)", ".tar.gz (LEGI)"]))
         raise SkippedFile(messages.SKIP_UNSUPPORTED.format(ext=path.suffix or "sans extension", accepted=accepted))
     size = path.stat().st_size
     if size == 0:
@@ -274,6 +325,8 @@ def load_document(path: Path, source: str, max_bytes: int) -> LoadedDocument:
     if size > max_bytes:
         raise SkippedFile(messages.SKIP_TOO_LARGE.format(size_mb=size / 1024 / 1024, limit_mb=max_bytes / 1024 / 1024))
     try:
-        return loader(path, source)
+        doc = loader(path, source)
     except OSError as exc:
         raise SkippedFile(messages.SKIP_UNREADABLE.format(detail=exc.strerror or exc)) from exc
+    doc.updated = doc.updated or dates.file_date(path)
+    return doc

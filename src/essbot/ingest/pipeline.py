@@ -25,6 +25,7 @@ from essbot.index.store import (
     read_manifest,
 )
 from essbot.ingest.clean import clean_document
+from essbot.ingest.legi import chunk_legi, is_legi_path
 from essbot.ingest.loaders import LoadedDocument, SkippedFile, load_document
 from essbot.ingest.split import Chunk, split_into_chunks
 
@@ -102,6 +103,8 @@ def file_sha256(path: Path) -> str:
 
 def chunk_document(path: Path, source: str, settings: Settings) -> tuple[LoadedDocument, list[Chunk]]:
     """Load, clean and split one file as ingestion does; SkippedFile (French reason) when it cannot."""
+    if is_legi_path(path):
+        return chunk_legi(path, source, settings)
     doc = load_document(path, source, settings.max_file_bytes)
     chunks = split_into_chunks(
         clean_document(doc),
@@ -110,6 +113,8 @@ def chunk_document(path: Path, source: str, settings: Settings) -> tuple[LoadedD
         doc_type=doc.doc_type,
         chunk_size_words=settings.chunk_size_words,
         chunk_overlap_words=settings.chunk_overlap_words,
+        updated=doc.updated,
+        section_dates=doc.section_dates,
     )
     if not chunks:
         raise SkippedFile(messages.SKIP_NO_TEXT)
@@ -182,6 +187,7 @@ def ingest(
                 continue
             record.title, record.doc_type, record.chunk_ids = doc.title, doc.doc_type, [c.chunk_id for c in chunks]
             record.pages = len(doc.pages) if doc.doc_type == "pdf" else None
+            report.skipped.extend(SkippedSource(f"{source}:{part}", reason) for part, reason in doc.skipped_parts)
             new_chunks[source] = chunks
             report.indexed.append(source)
 

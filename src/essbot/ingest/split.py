@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from essbot.ingest.clean import Block
+from essbot.ingest.clean import ARTICLE_LABEL, Block
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,9 @@ class Chunk:
     section: str
     doc_type: str
     heading_path: tuple[str, ...] = field(default_factory=tuple)
+    # The law article's number ("L. 3332-17-1", "9-1") when the chunk is one, and the source's date (ISO).
+    article: str | None = None
+    updated: str | None = None
 
     @property
     def embed_text(self) -> str:
@@ -90,6 +94,23 @@ def _sections(blocks: list[Block], title: str) -> Iterator[_Section]:
         yield current
 
 
+_CODE_NUMBER = re.compile(r"^([LRDA])\.?\s?\*?(\d.*)$")
+_LABEL_WORD = re.compile(r"^(?:Article|Art\.)\s+", re.IGNORECASE)
+
+
+def article_number(label: str) -> str | None:
+    """The article number in a heading or a LEGI NUM: "Article L3332-17-1" -> "L. 3332-17-1", "premier" -> "1er"."""
+    match = ARTICLE_LABEL.search(label)
+    number = _LABEL_WORD.sub("", match.group(0)) if match else label.strip()
+    number = " ".join(number.replace("\u2011", "-").split())
+    if not number or len(number) > 40:
+        return None
+    if number.lower() in {"premier", "1er"}:
+        return "1er"
+    code = _CODE_NUMBER.match(number)
+    return f"{code.group(1)}. {code.group(2)}" if code else number
+
+
 def chunk_id_for(source: str, page: int | None, path: tuple[str, ...], text: str) -> str:
     """Content hash of a chunk: the same text at the same place always gets the same id."""
     digest = hashlib.sha256("\x1f".join([source, str(page), *path, text]).encode("utf-8")).hexdigest()
@@ -104,8 +125,15 @@ def split_into_chunks(
     doc_type: str,
     chunk_size_words: int,
     chunk_overlap_words: int,
+    updated: str | None = None,
+    section_dates: Mapping[str, str] | None = None,
 ) -> list[Chunk]:
-    """Cut cleaned blocks into chunks that never cross a page, a section or a legal article."""
+    """Cut cleaned blocks into chunks that never cross a page, a section or a legal article.
+
+    Every chunk carries `updated` (or the date of its own heading in `section_dates`) and, inside a
+    legal article, the article's number.
+    """
+    section_dates = section_dates or {}
     splitter = _splitter(chunk_size_words, chunk_overlap_words)
     chunks: list[Chunk] = []
     used: set[str] = set()
@@ -115,10 +143,14 @@ def split_into_chunks(
         limit = int(chunk_size_words * 1.4) if section.is_article else chunk_size_words
         pieces = [text] if len(text.split()) <= limit else splitter.split_text(text)
         label = section.path[-1] if section.path else title
+        article = article_number(label) if section.is_article else None
+        dated = next((section_dates[h] for h in reversed(section.path) if h in section_dates), updated)
         for piece in pieces:
             chunk_id = chunk_id_for(source, section.page, section.path, piece)
             while chunk_id in used:  # identical text twice in one section: keep both, distinct ids
                 chunk_id = hashlib.sha256(chunk_id.encode()).hexdigest()[:20]
             used.add(chunk_id)
-            chunks.append(Chunk(chunk_id, piece, source, title, section.page, label, doc_type, section.path))
+            chunks.append(
+                Chunk(chunk_id, piece, source, title, section.page, label, doc_type, section.path, article, dated)
+            )
     return chunks

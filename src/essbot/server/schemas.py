@@ -33,6 +33,11 @@ class Citation(BaseModel):
     section: str
     text: str = Field(description="Passage cité, en texte brut (jamais du HTML à interpréter).")
     score: float
+    article: str | None = Field(None, description="Numéro de l'article de loi cité (« L. 3332-17-1 »), sinon null.")
+    updated: str | None = Field(
+        None,
+        description="Date de la source (ISO : « 2026-11-01 », ou l'année seule « 2015 » si elle seule est connue).",
+    )
 
 
 class Passage(BaseModel):
@@ -42,6 +47,8 @@ class Passage(BaseModel):
     section: str
     text: str
     score: float
+    article: str | None = None
+    updated: str | None = None
 
 
 class Answer(BaseModel):

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from essbot.answer.types import Answer
+from essbot.answer.types import Answer, Citation
 
 MAX_COMMENT_CHARS = 4000
 
@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS feedback (
     comment TEXT NOT NULL DEFAULT '',
     question TEXT NOT NULL DEFAULT '',
     answer TEXT NOT NULL DEFAULT '',
-    sources TEXT NOT NULL DEFAULT '', -- "[1] source p. N" separated by " | "
+    sources TEXT NOT NULL DEFAULT '', -- "[1] source p. N art. X (2026-11-01)" separated by " | "
     abstained INTEGER NOT NULL DEFAULT 0,
     channel TEXT NOT NULL DEFAULT '', -- chainlit client: webapp (chat page) or copilot (widget)
     created_at TEXT NOT NULL,
@@ -53,8 +53,16 @@ class AnswerRecord:
 
     @classmethod
     def from_answer(cls, question: str, answer: Answer, channel: str = "") -> AnswerRecord:
-        sources = " | ".join(f"[{c.id}] {c.source}" + (f" p. {c.page}" if c.page else "") for c in answer.citations)
+        sources = " | ".join(_source_entry(c) for c in answer.citations)
         return cls(question, answer.answer, answer.abstained, sources, channel)
+
+
+def _source_entry(citation: Citation) -> str:
+    """ "[1] fiche.pdf p. 3 (2026-11-01)": file, page, article and date (ISO, for spreadsheets)."""
+    entry = f"[{citation.id}] {citation.source}"
+    entry += f" p. {citation.page}" if citation.page else ""
+    entry += f" art. {citation.article}" if citation.article else ""
+    return entry + (f" ({citation.updated})" if citation.updated else "")
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ SOURCE_PAGE = ", p. {page}"
 PDF_NAME = "PDF — {title}, p. {page}"
 SOURCE_BODY_SECTION = "**{section}** — {where}"
 SOURCE_BODY_FILE = "{source}{page}"
+SOURCE_BODY_DATED = "{where} — {date}"
 ABSTAINED_NOTE = "ℹ️ **Réponse non trouvée dans les documents.**"
 ANSWER_ERROR = "⚠️ {message}"
 UNEXPECTED_ERROR = (

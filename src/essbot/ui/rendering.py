@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from essbot.answer.provenance import date_phrase, source_label
 from essbot.answer.types import Answer, Citation
 from essbot.ui import messages
 
@@ -60,8 +61,9 @@ def answer_content(answer: Answer) -> str:
 
 
 def citation_name(citation: Citation) -> str:
-    """The heading of a source element, "[n] Title, p. N" (the UI renders it as text)."""
-    name = messages.SOURCE_NAME.format(id=citation.id, title=" ".join(citation.title.split()))
+    """The heading of a source element, "[n] Title, p. N" or "[n] Art. 9-1, loi n° …" (rendered as text)."""
+    title = source_label(citation) if citation.article else " ".join(citation.title.split())
+    name = messages.SOURCE_NAME.format(id=citation.id, title=title)
     if citation.page:
         name += messages.SOURCE_PAGE.format(page=citation.page)
     return name
@@ -73,9 +75,11 @@ def pdf_name(citation: Citation) -> str:
 
 
 def citation_body(citation: Citation) -> str:
-    """Section, document file and page on one line, then the cited passage as a quote; escaped markdown."""
+    """Section, document file, page and date on one line, then the cited passage as a quote; escaped markdown."""
     page = messages.SOURCE_PAGE.format(page=citation.page) if citation.page else ""
     where = messages.SOURCE_BODY_FILE.format(source=escape_markdown(citation.source), page=page)
+    if dated := date_phrase(citation):
+        where = messages.SOURCE_BODY_DATED.format(where=where, date=escape_markdown(dated))
     section = escape_markdown(" ".join(citation.section.split()))
     header = messages.SOURCE_BODY_SECTION.format(section=section, where=where) if section else where
     quoted = "\n".join(f"> {line}" if line else ">" for line in escape_markdown(citation.text).split("\n"))
