@@ -148,6 +148,16 @@ def default_settings(tmp_path_factory: pytest.TempPathFactory, embedding: Essbot
 
 
 @pytest.fixture(scope="session")
+def laws_settings(tmp_path_factory: pytest.TempPathFactory, embedding: EssbotEmbedding) -> Settings:
+    """The shared law texts (../shared/corpus/lois), indexed once; skipped when they are absent."""
+    if not LAWS_DIR.is_dir() or not any(LAWS_DIR.glob("*.md")):
+        pytest.skip(f"shared law texts absent from {LAWS_DIR} (expected next to the repository)")
+    settings = Settings(index_dir=tmp_path_factory.mktemp("lois") / "index")
+    ingest([LAWS_DIR], settings, embedding=embedding)
+    return settings
+
+
+@pytest.fixture(scope="session")
 def default_assistant(default_settings: Settings, embedding: EssbotEmbedding) -> Assistant:
     """The extractive Assistant on the default corpus, shared by the answer-quality tests."""
     from essbot.index.store import VectorIndex

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from essbot.config import Settings
 from essbot.index.embeddings import EssbotEmbedding
 from essbot.index.store import VectorIndex
 from essbot.retrieve import HybridRetriever, fuse_rankings
@@ -110,3 +111,13 @@ def test_passage_dict_follows_the_json_contract(retriever: HybridRetriever) -> N
 def test_open_loads_the_index_named_in_settings(built_index: Workspace) -> None:
     retriever = HybridRetriever.open(built_index.settings)
     assert retriever.search("SPASER", k=1)[0].chunk.source == "fiche-spaser.md"
+
+
+def test_a_question_naming_an_article_gets_that_article_first(
+    laws_settings: Settings, embedding: EssbotEmbedding
+) -> None:
+    retriever = HybridRetriever(VectorIndex.load(laws_settings.index_dir, embedding.model_id), embedding, laws_settings)
+    first = retriever.search("Que dit l'article 9-1 de la loi du 12 avril 2000 ?", k=3)[0].chunk
+    assert first.article == "9-1" and "2000-321" in first.title
+    first = retriever.search("Que prévoit l'article L. 3332-17-1 ?", k=3)[0].chunk
+    assert first.article == "L. 3332-17-1"

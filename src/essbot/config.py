@@ -18,7 +18,7 @@ CONFIG_FILE_ENV = "ESSBOT_CONFIG"
 DEFAULT_CONFIG_FILE = "essbot.toml"
 # Bump when a change to cleaning, splitting or BM25 tokenization changes what an index holds: existing
 # indexes are then re-split (unchanged texts keep their vectors) instead of mixing old and new chunking.
-CHUNKING_VERSION = 3  # 3: chunks carry `updated` and `article`; Markdown front matter is not indexed
+CHUNKING_VERSION = 5  # 3: `updated` and `article`; 4: paragraphs joined across pages; 5: stems unified
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,8 +55,8 @@ class Settings:
     max_turn_chars: int = 2000  # each turn of the history is cut to this length
     followup_keep_margin: float = 0.25  # keep the standalone search when context loses this share of own words
     followup_min_information: float = 5.0  # IDF mass above which a question without pronoun stands alone
-    abstain_min_coverage: float = 0.28
-    abstain_min_sentence: float = 0.34
+    abstain_min_coverage: float = 0.26  # chosen on the dev splits (evals/calibrate_abstention.py)
+    abstain_min_sentence: float = 0.24
     abstain_min_dense: float = -1.0  # < 0: the floor calibrated for the embedding model, if any
     extractive_min_ratio: float = 0.75  # extra sentences must score this share of the best one
     extractive_max_sentences: int = 3

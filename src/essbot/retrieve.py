@@ -6,6 +6,7 @@ re-ranker (a cross-encoder on disk) can reorder the fused list behind the same i
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from essbot.config import Settings
 from essbot.index.bm25 import tokenize_french
 from essbot.index.embeddings import EssbotEmbedding, create_embedding
 from essbot.index.store import VectorIndex
-from essbot.ingest.split import Chunk
+from essbot.ingest.split import Chunk, article_number
 
 
 @dataclass(frozen=True)
@@ -85,12 +86,37 @@ def _matches(chunk: Chunk, filters: Mapping[str, str | Sequence[str]]) -> bool:
     return True
 
 
+# « l'article 11 », « art. L. 3332-17-1 », « article 1er », « L. 2113-13 »: the articles a question names.
+_ARTICLE_REFERENCE = re.compile(
+    r"\b(?:article|art\.)\s+((?:[LRD]\.?\s?)?\d+(?:-\d+)*(?:\s?(?:er|ère))?|premier)\b|\b([LRD]\.?\s?\d{3,4}(?:-\d+)+)\b",
+    re.IGNORECASE,
+)
+
+
+def named_articles(question: str) -> list[str]:
+    """The article numbers a question names, normalised as chunks store them (« L. 3332-17-1 », « 9-1 »)."""
+    numbers = []
+    for match in _ARTICLE_REFERENCE.finditer(question):
+        number = article_number(f"Article {match.group(1) or match.group(2)}")
+        if number and number not in numbers:
+            numbers.append(number)
+    return numbers
+
+
+def _article_key(number: str) -> str:
+    return number.replace("1er", "1").replace(" ", "").upper()
+
+
 def _is_near_duplicate(tokens: frozenset[str], kept: list[frozenset[str]], threshold: float) -> bool:
     for other in kept:
         union = len(tokens | other)
         if union and len(tokens & other) / union >= threshold:
             return True
     return False
+
+
+def _fused_rank(position: int, rankings: Sequence[Sequence[int]]) -> int:
+    return min((list(r).index(position) for r in rankings if position in r), default=10**6)
 
 
 class HybridRetriever:
@@ -103,6 +129,10 @@ class HybridRetriever:
         self.embedding = embedding
         self.settings = settings
         self.reranker = reranker
+        self._articles: dict[str, list[int]] = {}
+        for position, chunk in enumerate(index.chunks):
+            if chunk.article:
+                self._articles.setdefault(_article_key(chunk.article), []).append(position)
 
     @classmethod
     def open(cls, settings: Settings, index_dir: Path | None = None) -> HybridRetriever:
@@ -134,11 +164,22 @@ class HybridRetriever:
         dense_info = {i: (rank, score) for rank, (i, score) in enumerate(dense, start=1)}
         bm25_info = {i: (rank, score) for rank, (i, score) in enumerate(lexical, start=1)}
         rankings = [ranking for ranking in ([i for i, _ in dense], [i for i, _ in lexical]) if ranking]
+        # A question that names an article gets that article first (several texts may share its number:
+        # the fused ranking orders them, then the rest follows).
+        named = [p for n in named_articles(question) for p in self._articles.get(_article_key(n), [])]
+        if filters:
+            named = [p for p in named if _matches(self.index.chunks[p], filters)]
+        if named:
+            rankings.insert(0, sorted(named, key=lambda p: _fused_rank(p, rankings)))
 
         passages: list[Passage] = []
         kept_tokens: list[frozenset[str]] = []
         want = 2 * k if self.reranker else k
-        for position, score in fuse_rankings(rankings, self.settings.rrf_k):
+        fused = fuse_rankings(rankings, self.settings.rrf_k)
+        if named:
+            first = set(named)
+            fused = [pair for pair in fused if pair[0] in first] + [pair for pair in fused if pair[0] not in first]
+        for position, score in fused:
             chunk = self.index.chunks[position]
             tokens = frozenset(tokenize_french(chunk.text))
             if _is_near_duplicate(tokens, kept_tokens, self.settings.dedupe_threshold):

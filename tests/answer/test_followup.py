@@ -157,3 +157,15 @@ def test_genuine_followups_still_resolve(
     answer = default_assistant.ask(question, history=history)
     assert answer.retrieved[0].chunk.source.startswith(source)
     assert keyword in answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Une association peut-elle l'obtenir deux fois ?", "Une intercommunalité peut-elle s'y joindre ?"],
+)
+def test_a_pronoun_in_the_same_clause_as_the_subject_points_outside(question: str) -> None:
+    assert analyse_question(question).leans
+
+
+def test_a_pronoun_across_a_clause_boundary_points_to_the_question_itself() -> None:
+    assert analyse_question("Qu'est-ce qu'une CAE et comment la financer ?").standalone

@@ -1,19 +1,32 @@
+"""Question kinds and answer shapes: general French patterns, tested on questions written for these tests
+(none of them is in a gold set)."""
+
 import pytest
 
-from essbot.answer.scoring import MONEY, NUMBER, PERSON, question_kind
+from essbot.answer.scoring import BODY, MONEY, NUMBER, PERSON, is_fragment, is_metadata, question_kind
 
 
 @pytest.mark.parametrize(
     ("question", "kind"),
     [
-        ("Combien coûte l'adhésion au RTES ?", "money"),
-        ("Quel est le budget ESS de la région en 2025 ?", "money"),
-        ("Entre quels pourcentages le budget de formation doit-il se situer ?", "other"),
-        ("Combien de temps dure l'agrément ESUS ?", "quantity"),
-        ("Depuis quand le SPASER est-il obligatoire à 50 M€ ?", "date"),
-        ("Qui est le président actuel d'ESS France ?", "person"),
-        ("Qu'est-ce qu'un PTCE ?", "definition"),
-        ("Qui délivre l'agrément ESUS ?", "other"),
+        ("Combien coûte la formation des tuteurs ?", "money"),
+        ("Quel est le tarif d'une journée d'accompagnement ?", "money"),
+        ("Quel budget prévoir pour un diagnostic de territoire ?", "money"),
+        ("Quelle part du budget les achats responsables doivent-ils représenter ?", "quantity"),
+        ("Combien de salariés faut-il pour être une entreprise adaptée ?", "quantity"),
+        ("Quelle est la durée d'une convention pluriannuelle ?", "quantity"),
+        ("Depuis quand les tiers-lieux sont-ils soutenus par l'État ?", "date"),
+        ("En quelle année la coopérative a-t-elle été créée ?", "date"),
+        ("Qui est la directrice de l'agence régionale ?", "person"),
+        ("Qui instruit les dossiers de conventionnement ?", "who"),
+        ("Quelle administration contrôle les comptes d'une coopérative ?", "who"),
+        ("Qu'est-ce qu'une monnaie locale ?", "definition"),
+        ("Que signifie l'acronyme CAE ?", "definition"),
+        ("Quelles sont les étapes d'un appel à manifestation d'intérêt ?", "list"),
+        ("Une régie de quartier peut-elle répondre à un marché ?", "yesno"),
+        ("Est-ce qu'une association peut facturer la TVA ?", "yesno"),
+        ("Peut-on cumuler deux aides de minimis ?", "yesno"),
+        ("Comment organiser une consultation des habitants ?", "other"),
     ],
 )
 def test_question_kind(question: str, kind: str) -> None:
@@ -25,3 +38,32 @@ def test_answer_shapes() -> None:
     assert not MONEY.search("pendant 5 ans")
     assert NUMBER.search("cinq ans") and not NUMBER.search("le préfet de département")
     assert PERSON.search("présidée par Jean Dupont") and not PERSON.search("le préfet de département")
+    assert BODY.search("la décision revient au préfet de région") and not BODY.search("elle dure trois ans")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Fiche pratique — mise à jour en mars 2025",
+        "Source : fichier `lois/2000/article-9-1.md`, commit 508ff8a7b5a878c0",
+        "Voir https://exemple.fr/page",
+    ],
+)
+def test_metadata_lines_are_recognised(sentence: str) -> None:
+    assert is_metadata(sentence)
+
+
+def test_ordinary_sentences_are_not_metadata() -> None:
+    assert not is_metadata("La convention est signée pour trois ans à compter de 2024.")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["La loi de 2014, qui créait un", "Le dispositif « appui renforcé permet", "Les aides (prêts et garanties"],
+)
+def test_fragments_are_recognised(sentence: str) -> None:
+    assert is_fragment(sentence)
+
+
+def test_complete_sentences_are_not_fragments() -> None:
+    assert not is_fragment("La loi crée le dispositif « appui renforcé » pour les associations (2024).")

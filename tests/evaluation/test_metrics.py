@@ -72,8 +72,11 @@ def test_citation_support_counts_backed_sentences() -> None:
         1: "Agrément ESUS. L'agrément est délivré par le préfet du département du siège social.",
         2: "Un texte sans rapport avec la question posée.",
     }
-    # Sentence 2 shares no content word with passage 1; sentence 3 is backed by [1] although [2] is not.
-    assert metrics.citation_support(answer, evidence) == (2, 3)
+    # Sentence 1 is passage 1's words in order; sentence 2 is not in it; sentence 3 reorders them: unlike the
+    # engine's word-coverage check, this metric does not count a reordered or stitched claim as backed.
+    assert metrics.citation_support(answer, evidence) == (1, 3)
+    verbatim = "Agrément ESUS [2, 1]. L'agrément est délivré par le préfet du département du siège social [1]."
+    assert metrics.citation_support(verbatim, evidence) == (2, 2)
     assert metrics.citation_support("Aucune citation ici.", evidence) == (0, 0)
     assert metrics.citation_support("Le préfet délivre l'agrément [9].", evidence) == (0, 1)
 

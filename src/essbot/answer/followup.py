@@ -53,8 +53,11 @@ _NOUN_PHRASE = re.compile(
     _I,
 )
 _OBJECT_CLITIC = re.compile(
-    r"(?:\b(?:qui|comment|où|quand|pourquoi|on|je|nous|vous|ne|n['’])|-(?:t-)?(?:on|il|elle|ils|elles|je))\s+"
-    r"(?:(?:le|la|les|lui|leur|en|y)\b|l['’])(?=\s*\w)",
+    r"\b(?:qui|comment|où|quand|pourquoi|on|je|nous|vous|ne|n['’])\s+(?:(?:le|la|les|lui|leur|en|y)\b|l['’])(?=\s*\w)"
+    # after an inversion, « le/la/les/l' » is a clitic only before an infinitive (« peut-elle l'obtenir »), an
+    # article before a noun (« accompagne-t-elle les communes »)
+    r"|-(?:t-)?(?:on|il|elle|ils|elles|je)\s+(?:(?:lui|leur|en|y)\b|(?:le\s+|la\s+|les\s+|l['’])"
+    r"(?!\w*ier\b)\w+(?:er|ir|re|oir)\b)",
     _I,
 )
 # « pour l'obtenir », « de le demander »: a clitic before an infinitive. « de le », « à les » are never
@@ -70,6 +73,8 @@ _DEMONSTRATIVE = re.compile(
     r"|\bce dernier\b|\bcette dernière\b|\bcela\b|\bça\b|\bceci\b",
     _I,
 )
+_CLAUSE_BOUNDARY = re.compile(r"\b(?:et|puis|mais|ou|donc|alors|qui|que|dont|où)\b|\bqu['’]|[,;:?]", _I)
+_REFLEXIVE_CLITIC = re.compile(r"\bs['’](?:y|en)\b", _I)
 _POSSESSIVE = re.compile(r"\b(?:son|sa|ses|leur|leurs)\s+\w", _I)
 
 _ACRONYM = re.compile(r"\b[A-ZÉÈ][A-ZÉÈ0-9]{1,}\b")
@@ -108,14 +113,21 @@ def subject_terms(text: str) -> list[str]:
 
 
 def _leaning_position(text: str) -> int | None:
-    """Where the first word pointing outside the question is, if any."""
+    """Where the first word pointing outside the question ends, if any."""
     positions = []
     without_impersonal = _IMPERSONAL.sub(lambda m: " " * len(m.group(0)), text)
-    for pattern in (_FREE_SUBJECT_PRONOUN, _OBJECT_CLITIC, _INFINITIVE_CLITIC, _DEMONSTRATIVE, _POSSESSIVE):
+    for pattern in (
+        _FREE_SUBJECT_PRONOUN,
+        _OBJECT_CLITIC,
+        _INFINITIVE_CLITIC,
+        _REFLEXIVE_CLITIC,
+        _DEMONSTRATIVE,
+        _POSSESSIVE,
+    ):
         if match := pattern.search(without_impersonal):
-            positions.append(match.start())
+            positions.append(match.end())
     if (match := _INVERSION_CLITIC.search(without_impersonal)) and not _NOUN_PHRASE.search(text[: match.start()]):
-        positions.append(match.start())
+        positions.append(match.end())
     return min(positions, default=None)
 
 
@@ -135,10 +147,16 @@ def analyse_question(question: str) -> QuestionShape:
     connective = _CONNECTIVE.match(text)
     elliptic = bool(connective) and not _INTERROGATIVE.search(text[connective.end() :] if connective else text)
     strong = _strong_subject_position(text)
-    has_subject = strong is not None or bool(_QUALIFIED_NP.search(text))
+    qualified = _QUALIFIED_NP.search(text)
+    has_subject = strong is not None or bool(qualified)
     leaning = _leaning_position(text)
-    # « Qu'est-ce qu'un PTCE et comment le financer ? »: the pronoun points back to the question's own subject.
-    leans = leaning is not None and (strong is None or leaning < strong)
+    if qualified and (strong is None or qualified.start() < strong):
+        strong = qualified.start()
+    # « Qu'est-ce qu'un PTCE et comment le financer ? »: across a clause boundary, the pronoun points back to the
+    # question's own subject; in one clause (« Une entreprise peut-elle l'obtenir ? ») it points outside.
+    internal = strong is not None and leaning is not None and strong < leaning
+    internal = internal and bool(_CLAUSE_BOUNDARY.search(text[strong:leaning]))
+    leans = leaning is not None and not internal
     return QuestionShape(has_subject, leans, elliptic)
 
 

@@ -2,7 +2,8 @@
 
 A sentence scores by the weighted share of the question's words it contains (its headings count for less),
 with small bonuses for the passage's rank and for the expected shape of the answer (a figure, a date, a
-definition, a person's name).
+definition, a body or person, « Oui »/« Non » for a closed question). Date stamps, file notes and fragments
+(unbalanced quotes, a clause left open by a page break) are never answer sentences.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from essbot.answer.safety import looks_like_instruction
-from essbot.answer.sentences import content_tokens, split_sentences
+from essbot.answer.sentences import LIST_MARKER, content_tokens, raw_sentences, split_sentences
 from essbot.answer.weights import TermWeights
 from essbot.retrieve import Passage
 
 NUMBER = re.compile(
-    r"\d|\b(un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|vingt|cent|mille|moitié|tiers)\b", re.IGNORECASE
+    r"\d|\b(deux|trois|quatre|cinq|six|sept|huit|neuf|dix|vingt|cent|mille|moitié|tiers)\b", re.IGNORECASE
 )
 DATE = re.compile(
     r"\b(19|20)\d{2}\b|\b(janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|"
@@ -26,44 +27,161 @@ DATE = re.compile(
 )
 MONEY = re.compile(r"\d\s*(?:€|euros?\b|M€|k€)|\b(?:millions?|milliards?) d['’]euros\b", re.IGNORECASE)
 PERSON = re.compile(r"\b[A-ZÉ][a-zéèëïç]+(?:-[A-ZÉ][a-zéèëïç]+)? [A-ZÉ][A-Za-zéèëïç-]+\b")
-_DEFINES = re.compile(
-    r"^.{0,80}?\b(est|sont|désigne|désignent|correspond|signifie|regroupe|réunit|rassemble)\b", re.IGNORECASE
+# Who does something: a named person or body, an acronym, or one of the public roles and institutions.
+BODY = re.compile(
+    r"(?<!^)\b[A-ZÉ][A-ZÉ]{1,}\b|(?<=\s)[A-ZÉ][a-zéèêëàâîïôûç]{2,}\b"
+    r"|\b(?:préfet|préfète|préfecture|maire|président|présidente|ministre|ministère|conseil|direction|directeur|"
+    r"directrice|services?|agence|chambre|tribunal|juge|cour|commission|comité|assemblée|État|région|département|"
+    r"commune|intercommunalité|collectivités?|administration|autorité|organisme|caisse|fédération|réseau|"
+    r"association|acheteur|opérateur)\b",
 )
+_DEFINES = re.compile(
+    r"^.{0,80}?\b(est|sont|désigne|désignent|correspond|correspondent|signifie|regroupe|réunit|rassemble|"
+    r"constitue|constituent|se définit|se définissent|s['’]entend|s['’]entendent)\b"
+    r"|^(?:on entend par|au sens de|est considérée? comme|sont considérées? comme)\b",
+    re.IGNORECASE,
+)
+_YES_NO_START = re.compile(r"^(?:oui|non)\b", re.IGNORECASE)
 # Sentences that lean on the previous one: "Il…", "Ces structures…", "Ce dispositif…".
 _PRONOUN_START = re.compile(
     r"^(il|elle|ils|elles|celui-ci|celle-ci|ceux-ci|celles-ci|ce dernier|cette dernière|ces|cette|cet"
     r"|ce(?! qu| dont))\b",
     re.IGNORECASE,
 )
+# Not an answer: a date stamp or file note (« Fiche … — à jour en … », paths, commit hashes, code).
+_METADATA = re.compile(
+    r"`|https?://|\b[0-9a-f]{12,}\b|\w+/\w+\.(?:md|pdf|html|xml)\b"
+    r"|^(?:fiche|document|dernière mise à jour|mise à jour|mis à jour|à jour|version|publié|source)\b[^.!?]{0,80}"
+    r"\b(?:19|20)\d{2}\s*$",
+    re.IGNORECASE,
+)
+
+_INTERROGATIVE = r"qui|que|qu['’]|quoi|quel|quelle|quels|quelles|comment|combien|où|quand|pourquoi|lequel|laquelle"
+_SHARE = re.compile(r"pourcentage|%|\btaux\b|\bpart\b|\bproportion|\bratio\b", re.IGNORECASE)
+_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "money",
+        re.compile(
+            r"\bcombien (?:co[uû]te|co[uû]tent|faut-il (?:payer|verser|prévoir))|\b(?:co[uû]t|prix|tarif|budget|"
+            r"salaire|rémunération|cotisation|montant|somme)s?\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "quantity",
+        re.compile(
+            r"\bcombien\b|\bquel(?:le)?s? (?:est|sont|était) (?:le|la|les) (?:nombre|durée|seuil|plafond|taux|délai|"
+            r"pourcentage|part|proportion|limite)|\bquel(?:le)? (?:durée|seuil|plafond|délai|nombre|pourcentage|part)",
+            re.IGNORECASE,
+        ),
+    ),
+    # « Qui est la présidente de … ? »: the identity of a role holder, a person's name.
+    ("person", re.compile(r"^\s*(?:et\s+)?qui (?:est|sont|était|étaient) (?:le|la|les|l['’]|actuellement)\b", re.I)),
+    ("date", re.compile(r"\b(?:quand|quelle date|quelle année|en quelle année|à quelle date|depuis quand)\b", re.I)),
+    (
+        "who",
+        re.compile(
+            r"^\s*(?:et\s+)?(?:à |par |auprès de |de )?qui\b|\b(?:quel(?:le)?s?) (?:organisme|administration|autorité|"
+            r"service|institution|instance|acteur|structure|réseau|personne|ministère|juridiction|collectivité|"
+            r"préfet|élu)s?\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "definition",
+        re.compile(
+            r"qu['’]est[- ]ce qu|c['’]est quoi|que signifie|que veut dire|\bdéfini|\bdéfinition|que désigne|"
+            r"qu['’]entend[- ]on par|qu['’]appelle[- ]t[- ]on",
+            re.IGNORECASE,
+        ),
+    ),
+    ("list", re.compile(r"^\s*(?:quels|quelles)\s|\blesquel(?:le)?s\b", re.IGNORECASE)),
+)
+_YES_NO = re.compile(
+    r"^\s*(?:est-ce qu|(?:peut|doit|faut|a|est|sont|ont|existe|suffit)-(?:t-)?(?:on|il|elle|ils|elles)\b)"
+    r"|^[^?]*?\b\w+-(?:t-)?(?:il|elle|ils|elles|on)\b",
+    re.IGNORECASE,
+)
 
 
 def question_kind(question: str) -> str:
-    """Coarse question type: money, quantity, date, person, definition or other."""
-    q = question.lower()
-    asks_share = re.search(r"pourcentage|%|\btaux\b|\bpart\b|\bproportion", q)
-    if not asks_share and re.search(r"\b(co[uû]te|co[uû]t|budget|prix|tarif|salaire|montant de l['’]adhésion)\b", q):
-        return "money"
-    if re.search(
-        r"\b(combien|quel(le)?s? (est|sont) (le|la|les) (montant|seuil|durée|nombre|taux|plafond)|"
-        r"quelle durée|quel montant|quel seuil|quel plafond|pendant combien)\b",
-        q,
-    ):
-        return "quantity"
-    if re.search(r"\b(quand|depuis quand|à partir de quand|quelle date|en quelle année)\b", q):
-        return "date"
-    if re.search(
-        r"\bqui (est|sont|était|étaient|préside|dirige)\b.*\b(président|présidente|directeur|directrice|"
-        r"délégué|déléguée|ministre|maire|responsable|secrétaire)",
-        q,
-    ):
-        return "person"
-    if re.search(r"qu['’]est[- ]ce qu|c['’]est quoi|que signifie|que veut dire|\bdéfini|\bdéfinition", q):
-        return "definition"
+    """What shape the answer should have: money, quantity, date, who, definition, list, yesno or other.
+
+    General French question patterns (unit-tested on questions outside the gold sets), never gold wording.
+    """
+    q = " ".join(question.split())
+    for kind, pattern in _KINDS:
+        if kind == "money" and _SHARE.search(q):
+            continue  # « quelle part du budget »: a share, not an amount
+        if pattern.search(q):
+            return kind
+    rest = re.sub(r"^\s*est-ce qu['’]?", "", q, flags=re.IGNORECASE)
+    if _YES_NO.search(q) and not re.search(rf"\b(?:{_INTERROGATIVE})\b", rest, re.IGNORECASE):
+        return "yesno"
     return "other"
 
 
+def is_metadata(sentence: str) -> bool:
+    """A date stamp, file note or code line: never an answer."""
+    return bool(_METADATA.search(sentence))
+
+
+def is_fragment(sentence: str) -> bool:
+    """Unbalanced quotes or brackets, or an unfinished clause: a sentence cut from its context."""
+    if sentence.count("«") != sentence.count("»") or sentence.count("(") != sentence.count(")"):
+        return True
+    stripped = sentence.rstrip()
+    return bool(stripped) and stripped[-1].isalpha() and stripped.split()[-1].lower() in _DANGLING
+
+
+# Words a finished sentence does not end on: a page break or a cut left the clause open.
+_DANGLING = frozenset(
+    [
+        "un",
+        "une",
+        "le",
+        "la",
+        "les",
+        "des",
+        "du",
+        "de",
+        "d",
+        "au",
+        "aux",
+        "et",
+        "ou",
+        "à",
+        "en",
+        "par",
+        "pour",
+        "sur",
+        "dans",
+        "qui",
+        "que",
+        "qu",
+        "dont",
+        "avec",
+        "sans",
+        "sous",
+        "entre",
+        "est",
+        "sont",
+        "a",
+        "ont",
+        "ce",
+        "cette",
+        "ces",
+        "son",
+        "sa",
+        "ses",
+        "leur",
+        "leurs",
+    ]
+)
+
+
 def _has_shape(kind: str, sentence: str) -> bool:
-    pattern = {"money": MONEY, "quantity": NUMBER, "date": DATE, "person": PERSON}.get(kind)
+    pattern = {"money": MONEY, "quantity": NUMBER, "date": DATE, "who": BODY, "person": PERSON}.get(kind)
     return pattern is None or bool(pattern.search(sentence))
 
 
@@ -71,6 +189,8 @@ _BONUS: dict[str, Callable[[str, str], float]] = {
     "money": lambda sentence, section: 0.15 if MONEY.search(sentence) else 0.0,
     "quantity": lambda sentence, section: 0.15 if NUMBER.search(sentence) else 0.0,
     "date": lambda sentence, section: 0.15 if DATE.search(sentence) else 0.0,
+    "who": lambda sentence, section: 0.1 if BODY.search(sentence) else 0.0,
+    "yesno": lambda sentence, section: 0.25 if _YES_NO_START.match(sentence) else 0.0,
     "definition": lambda sentence, section: (
         (0.15 if _DEFINES.search(sentence) else 0.0) + (0.1 if section.lower() in {"définition", "en bref"} else 0.0)
     ),
@@ -90,6 +210,44 @@ class ScoredSentence:
         return " ".join(self.parts)
 
 
+# Reading lists and source notes point elsewhere: they are not answers.
+_REFERENCE_SECTION = re.compile(
+    r"^(?:sources?|références?|bibliographie|pour aller plus loin|ressources|textes de référence|voir aussi)\b",
+    re.IGNORECASE,
+)
+_SHORT_ANSWER = re.compile(r"^(?:oui|non)\s*[.!]?$", re.IGNORECASE)
+_LIST_ITEMS_MAX = 6
+
+
+def passage_sentences(text: str) -> list[tuple[str, bool]]:
+    """The sentences of a passage with, for each, whether it is a list item (« - … », « 1° … »)."""
+    items = []
+    for piece in raw_sentences(text):
+        clean = split_sentences(piece)
+        if clean:
+            items.append((" ".join(clean), bool(LIST_MARKER.match(piece))))
+    return items
+
+
+def _parts(sentences: list[tuple[str, bool]], position: int) -> tuple[str, ...]:
+    """The sentence with what it needs to be read alone: its antecedent, its list, or the « Oui. » before it."""
+    sentence = sentences[position][0]
+    if _PRONOUN_START.match(sentence):
+        # Keep the antecedent of "Il", "Elle"…: the nearest earlier sentence that names its subject.
+        antecedent = next((s for s, _ in reversed(sentences[:position]) if not _PRONOUN_START.match(s)), "")
+        return (antecedent, sentence) if antecedent else (sentence,)
+    if position and _SHORT_ANSWER.match(sentences[position - 1][0]):
+        return (sentences[position - 1][0], sentence)  # « Oui. » answers only with what follows it
+    if sentence.rstrip().endswith(":"):
+        following = []
+        for text, is_item in sentences[position + 1 : position + 1 + _LIST_ITEMS_MAX]:
+            if not is_item:
+                break
+            following.append(text.rstrip(" .;"))
+        return (f"{sentence.rstrip(' :')} : {' ; '.join(following)}.",) if following else (sentence,)
+    return (sentence,)
+
+
 def score_sentences(
     question: str, query: str, passages: Sequence[Passage], weights: TermWeights
 ) -> list[ScoredSentence]:
@@ -101,22 +259,28 @@ def score_sentences(
     for rank, passage in enumerate(passages):
         chunk = passage.chunk
         heading = content_tokens(" ".join((chunk.title, *chunk.heading_path)))
-        sentences = split_sentences(chunk.text)
-        for position, sentence in enumerate(sentences):
-            parts: tuple[str, ...] = (sentence,)
-            if _PRONOUN_START.match(sentence):
-                # Keep the antecedent of "Il", "Elle"…: the nearest earlier sentence that names its subject.
-                antecedent = next((s for s in reversed(sentences[:position]) if not _PRONOUN_START.match(s)), "")
-                parts = (antecedent, sentence) if antecedent else parts
+        sentences = passage_sentences(chunk.text)
+        section_words = content_tokens(chunk.section)
+        reference_section = bool(_REFERENCE_SECTION.match(chunk.section.strip()))
+        for position, (sentence, _) in enumerate(sentences):
+            parts = _parts(sentences, position)
             words = len(" ".join(parts).split())
-            if words < 4 or words > 90 or any(looks_like_instruction(part) for part in parts):
+            if words < 4 or words > 110 or any(looks_like_instruction(p) or is_metadata(p) for p in parts):
                 continue
-            own = content_tokens(sentence)  # scored on its own words, not its antecedent's
-            score = weights.coverage(wanted, own) + 0.3 * weights.coverage(wanted, heading - own)
-            score += 0.15 / (rank + 1) + (bonus(sentence, chunk.section) if bonus else 0.0)
+            if is_fragment(sentence) or _SHORT_ANSWER.match(sentence):
+                continue
+            own = content_tokens(sentence)  # its own words count fully, its antecedent's and headings' less
+            leaned = content_tokens(parts[0]) - own if len(parts) > 1 else frozenset()
+            score = weights.coverage(wanted, own) + 0.5 * weights.coverage(wanted, leaned)
+            score += 0.3 * weights.coverage(wanted, heading - own)
+            score += 0.15 / (rank + 1) + (bonus(" ".join(parts), chunk.section) if bonus else 0.0)
+            if kind == "definition" and position == 0 and weights.coverage(wanted, section_words) >= 0.5:
+                score += 0.2  # the first sentence under a heading naming the defined term: its definition
+            if reference_section:
+                score *= 0.3
             if sentence.rstrip().endswith("?"):
                 score *= 0.3  # a question in the source does not answer anything
-            elif sentence.rstrip().endswith(":"):
+            elif sentence.rstrip().endswith(":") and len(parts) == 1:
                 score *= 0.6  # an introduction to a list reads poorly on its own
-            scored.append(ScoredSentence(score, rank, position, parts, _has_shape(kind, sentence)))
+            scored.append(ScoredSentence(score, rank, position, parts, _has_shape(kind, " ".join(parts))))
     return sorted(scored, key=lambda s: -s.score)

@@ -52,7 +52,7 @@ _ABBREVIATIONS = (
 )
 _ABBREV_RE = re.compile(r"(?:^|[\s('’])(?:" + "|".join(map(re.escape, _ABBREVIATIONS)) + r")\.$", re.IGNORECASE)
 _CANDIDATE_END = re.compile(r"(?<=[.!?…])\s+(?=[«\"(\[A-ZÀ-ÖØ-Þ0-9•–-])|\n+")
-_LIST_MARKER = re.compile(r"^\s*(?:[-•–*]|\d{1,2}[.)°]|[a-z]\))\s+")
+LIST_MARKER = re.compile(r"^\s*(?:[-•–*]|\d{1,2}[.)°]|[a-z]\))\s+")
 _MARKUP = re.compile(r"\*\*|__|`")
 
 
@@ -74,7 +74,7 @@ def split_sentences(text: str) -> list[str]:
     """Sentences (and list items) of a passage, abbreviation-aware, markup removed."""
     sentences = []
     for piece in raw_sentences(text):
-        piece = _MARKUP.sub("", _LIST_MARKER.sub("", piece)).strip()
+        piece = _MARKUP.sub("", LIST_MARKER.sub("", piece)).strip()
         if len(piece) >= 3:
             sentences.append(piece)
     return sentences

@@ -12,7 +12,7 @@ class TermWeights:
     def __init__(self, weights: Mapping[str, float], corpus_size: int) -> None:
         self._weights = dict(weights)
         self.unknown = math.log((corpus_size + 1) / 0.5)
-        # Rare: in at most 5 % of the passages ("Normandie"), unlike everyday capitalised words ("État").
+        # Rare: in at most 5 % of the passages (a place name), unlike everyday capitalised words (« État »).
         self.rare = math.log((corpus_size + 1) / (0.05 * corpus_size + 0.5))
 
     def __call__(self, token: str) -> float:

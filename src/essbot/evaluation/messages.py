@@ -57,6 +57,7 @@ METRIC_LABELS = {
     "citation_support": "justification des citations",
     "abstention_precision": "précision de l'abstention",
     "abstention_recall": "rappel de l'abstention",
+    "false_abstention": "abstentions à tort (questions avec réponse)",
     "abstention_accuracy": "exactitude de l'abstention",
     "latency_p50_ms": "latence p50 (ms)",
     "latency_p95_ms": "latence p95 (ms)",

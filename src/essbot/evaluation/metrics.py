@@ -11,9 +11,10 @@ Definitions (what `essbot eval` reports):
   answerable row scores 0; rows without keywords are left out.
 - **citation precision** (answerable rows): share of all citations whose `source` starts with an expected source
   (pooled over the citations of every answered row; a row without citations is left out).
-- **citation support**: share of cited sentences of the answer backed by one of their cited passages, i.e. at
-  least half of the sentence's content words (stemmed, accent-folded, stop words removed) appear in the passage
-  with its title and headings — the rule of `essbot.answer.sentences.coverage` (pooled over sentences).
+- **citation support**: share of cited sentences of the answer backed by one of their cited passages: at least
+  80 % of the sentence's characters (normalized) appear in the passage in the same order, in runs of 4 characters
+  or more (difflib). Deliberately not the engine's own citation check (stemmed word coverage), so that it can
+  disagree with it: an LLM paraphrase scores lower, a sentence stitched from another passage fails.
 - **abstention precision / recall / accuracy**: "positive" = the assistant abstained, ground truth positive =
   `answerable` is false. Precision = abstentions on unanswerable rows / all abstentions; recall = abstentions on
   unanswerable rows / unanswerable rows; accuracy = share of rows where abstaining matched the ground truth.
@@ -30,12 +31,14 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 import numpy as np
 
-from essbot.answer.sentences import coverage, raw_sentences
+from essbot.answer.sentences import raw_sentences
 
-MIN_SUPPORT = 0.5
+MIN_SUPPORT = 0.8  # share of a claim's characters found in order in its cited passage
+MIN_BLOCK = 4  # matching runs shorter than this (single letters, « de ») do not count
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _LINE_PREFIX = re.compile(r"^\s*(?:[-•*]|\d{1,2}[.)])\s+")
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
@@ -101,11 +104,25 @@ def cited_sentences(answer: str) -> list[tuple[str, list[int]]]:
     return found
 
 
+def _span_support(claim: str, evidence: str) -> float:
+    """Share of the claim's characters covered by its matching blocks in the evidence, in order (difflib)."""
+    claim, evidence = normalize_for_match(claim), normalize_for_match(evidence)
+    if not claim:
+        return 1.0
+    matcher = SequenceMatcher(None, claim, evidence, autojunk=False)
+    matched = sum(block.size for block in matcher.get_matching_blocks() if block.size >= MIN_BLOCK)
+    return matched / len(claim)
+
+
 def citation_support(answer: str, evidence: Mapping[int, str], min_support: float = MIN_SUPPORT) -> tuple[int, int]:
-    """(cited sentences backed by one of their cited passages, cited sentences)."""
+    """(cited sentences backed by one of their cited passages, cited sentences).
+
+    Independent of the answer engine's own citation check (stemmed word coverage): here a claim is backed when
+    most of its characters appear, in the same order and in runs of several characters, in a cited passage.
+    """
     sentences = cited_sentences(answer)
     backed = sum(
-        any(n in evidence and coverage(claim, evidence[n]) >= min_support for n in numbers)
+        any(n in evidence and _span_support(claim, evidence[n]) >= min_support for n in numbers)
         for claim, numbers in sentences
     )
     return backed, len(sentences)

@@ -27,6 +27,7 @@ TOTAL_KEYS = (
     "abstention_precision",
     "abstention_recall",
     "abstention_accuracy",
+    "false_abstention",
     "latency_p50_ms",
     "latency_p95_ms",
     "faithfulness",

@@ -213,6 +213,7 @@ def summarize(results: Sequence[QuestionResult]) -> dict[str, Any]:
         "abstention_precision": None,
         "abstention_recall": None,
         "abstention_accuracy": None,
+        "false_abstention": metrics.mean(1.0 if r.abstained else 0.0 for r in answerable if r.abstained is not None),
         "latency_p50_ms": metrics.percentile(latencies, 50),
         "latency_p95_ms": metrics.percentile(latencies, 95),
         "faithfulness": metrics.mean(r.faithfulness for r in results),

@@ -95,7 +95,12 @@ def tokenize_french(text: str) -> list[str]:
     stop = _stopwords()
     words = [word for word in _TOKEN.findall(text) if word not in stop and (len(word) > 1 or word.isdigit())]
     stemmer = _stemmer()
-    return [word if "_" in word or word.isdigit() else stemmer.stemWord(word) for word in words]
+    return [word if "_" in word or word.isdigit() else _unify(stemmer.stemWord(word)) for word in words]
+
+
+def _unify(stem: str) -> str:
+    """Snowball leaves a final « e » on some stems: « durée » -> « dure » but « dure » -> « dur »; drop it."""
+    return stem[:-1] if len(stem) >= 4 and stem.endswith("e") else stem
 
 
 class FrenchBM25:

@@ -289,4 +289,27 @@ def clean_document(doc: LoadedDocument) -> list[Block]:
     blocks: list[Block] = []
     for page, lines in zip(doc.pages, cleaned_pages, strict=True):
         blocks.extend(_blocks_from_lines(lines, page.number, outline, soft_wraps=doc.doc_type == "markdown"))
-    return blocks
+    return join_across_pages(blocks)
+
+
+_SENTENCE_END = re.compile(r"[.!?…:;»)\]]\s*$")
+
+
+def join_across_pages(blocks: list[Block]) -> list[Block]:
+    """A paragraph cut by a page break (« …qui créait un » / « dispositif… ») becomes one, on its first page."""
+    joined: list[Block] = []
+    for block in blocks:
+        previous = joined[-1] if joined else None
+        if (
+            previous is not None
+            and previous.level == 0
+            and block.level == 0
+            and previous.page is not None
+            and block.page != previous.page
+            and not _SENTENCE_END.search(previous.text)
+            and block.text[:1].islower()
+        ):
+            joined[-1] = Block(f"{previous.text} {block.text}", 0, previous.page, previous.is_article)
+            continue
+        joined.append(block)
+    return joined

@@ -1,0 +1,87 @@
+"""Choose the abstention floors on the dev splits of the gold sets, and print them (never reads a test row).
+
+Usage:
+    python evals/calibrate_abstention.py [--index-root indexes]
+
+Needs the indexes of each corpus: indexes/default (documents/), indexes/eval-seeds and indexes/eval-lois (built
+by `essbot eval --gold evals/seeds.jsonl` / `lois.jsonl`, or `essbot ingest ../shared/... --index ...`). Gold sets
+whose index is missing are left out with a message. Searches the floors of coverage, best shaped sentence and
+dense similarity (abstain below any of them, or when a named term is missing) and prints the best few by
+precision + recall of abstention, with a penalty for false abstentions above 5 %, to copy into Settings
+(`abstain_min_coverage`, `abstain_min_sentence`) and `essbot.answer.abstain.DENSE_FLOORS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from essbot.answer.abstain import FEATURES, abstention_features
+from essbot.answer.engine import Assistant
+from essbot.evaluation.gold import load_gold
+
+ROOT = Path(__file__).resolve().parents[1]
+SETS = {
+    "documents": "default",
+    "conversations": "default",
+    "out_of_scope": "default",
+    "seeds": "eval-seeds",
+    "lois": "eval-lois",
+}
+
+
+def collect(index_root: Path) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    rows, labels, ids = [], [], []
+    assistants: dict[str, Assistant] = {}
+    for name, index in SETS.items():
+        if not (index_root / index / "manifest.json").is_file():
+            print(f"{name}: index {index_root / index} absent, jeu ignoré")
+            continue
+        assistant = assistants.setdefault(index, Assistant.load(index_root / index))
+        for item in load_gold(ROOT / "evals" / f"{name}.jsonl"):
+            if item.split != "dev":
+                continue
+            question, _, query, passages, _ = assistant._prepare(item.question, item.history_dicts(), None, None)
+            features, _ = abstention_features(question, query, passages, assistant.weights)
+            rows.append([features[f] for f in FEATURES])
+            labels.append(1 if item.answerable else 0)
+            ids.append(item.id)
+    return np.array(rows), np.array(labels), ids
+
+
+def scores(x: np.ndarray, y: np.ndarray, floors: tuple[float, float, float]) -> tuple[float, float, float, float]:
+    """Precision, recall and false-abstention rate of abstaining below the floors, and their objective."""
+    coverage, sentence, dense, missing = x.T
+    abstain = (coverage < floors[0]) | (sentence < floors[1]) | (dense < floors[2]) | (missing > 0)
+    right = float(np.sum(abstain & (y == 0)))
+    precision = right / max(int(abstain.sum()), 1)
+    recall = right / max(int(np.sum(y == 0)), 1)
+    false_rate = float(np.sum(abstain & (y == 1))) / max(int(np.sum(y == 1)), 1)
+    return precision, recall, false_rate, precision + recall - 2 * max(0.0, false_rate - 0.05)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index-root", type=Path, default=ROOT / "indexes")
+    args = parser.parse_args()
+    x, y, _ = collect(args.index_root)
+    grid = [
+        (c, s, d)
+        for c in np.arange(0.10, 0.50, 0.02)
+        for s in np.arange(0.20, 0.60, 0.02)
+        for d in (0.0, 0.82, 0.83, 0.84, 0.845, 0.85, 0.855, 0.86)
+    ]
+    ranked = sorted(grid, key=lambda floors: -scores(x, y, floors)[3])
+    print(f"dev rows: {len(y)} ({int(np.sum(y == 0))} unanswerable); features: {FEATURES}")
+    for floors in ranked[:5]:
+        precision, recall, false_rate, _ = scores(x, y, floors)
+        print(
+            f"coverage ≥ {floors[0]:.2f}  sentence ≥ {floors[1]:.2f}  dense ≥ {floors[2]:.3f}  →  "
+            f"precision {precision:.3f}  recall {recall:.3f}  false abstention {false_rate:.3f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
