@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import importlib
 import sys
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from typing import Any
 
 import click
 
+from essbot import messages
 from essbot.config import Settings, load_settings
 from essbot.errors import EssbotError
 
@@ -34,8 +36,31 @@ def report_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except EssbotError as exc:
             click.echo(f"Erreur : {exc.user_message}", err=True)
             sys.exit(exc.exit_code)
+        except OSError as exc:
+            message = disk_error_message(exc)
+            if message is None:
+                raise
+            click.echo(f"Erreur : {message}", err=True)
+            sys.exit(1)
 
     return wrapper
+
+
+_DISK_ERRORS = {
+    errno.ENOSPC: messages.DISK_FULL,
+    errno.EDQUOT: messages.DISK_FULL,
+    errno.EROFS: messages.DISK_READ_ONLY,
+    errno.EACCES: messages.DISK_NO_PERMISSION,
+    errno.EPERM: messages.DISK_NO_PERMISSION,
+}
+
+
+def disk_error_message(exc: OSError) -> str | None:
+    """A French message for a full disk, a read-only or forbidden folder; None for other OSErrors."""
+    template = _DISK_ERRORS.get(exc.errno or 0)
+    if template is None:
+        return None
+    return template.format(path=exc.filename or "?")
 
 
 def settings_from(ctx: click.Context, **overrides: Any) -> Settings:

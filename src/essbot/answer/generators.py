@@ -6,6 +6,7 @@ the engine verifies and renumbers them afterwards. Adding a generator is one cla
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -126,7 +127,7 @@ class OpenAIGenerator:
         self._llm = OpenAILike(
             model=settings.llm_model,
             api_base=settings.llm_base_url,
-            api_key=settings.llm_api_key or "sans-cle",
+            api_key=settings.llm_api_key.get_secret_value() or "sans-cle",
             is_chat_model=True,
             timeout=settings.llm_timeout_s,
             max_retries=settings.llm_max_retries,
@@ -136,13 +137,15 @@ class OpenAIGenerator:
         )
 
     def _error(self, exc: Exception) -> GenerationError:
+        """A French message without the provider's text (it may hold keys or host names): that goes to `cause`."""
         import openai
 
         if isinstance(exc, openai.APIConnectionError | openai.APITimeoutError | ConnectionError | TimeoutError):
-            return GenerationError(
-                messages.LLM_UNREACHABLE.format(url=self.settings.llm_base_url, detail=type(exc).__name__), str(exc)
-            )
-        return GenerationError(messages.LLM_FAILED.format(detail=str(exc)[:200]), repr(exc))
+            return GenerationError(messages.LLM_UNREACHABLE.format(detail=type(exc).__name__), repr(exc))
+        status = getattr(exc, "status_code", None)
+        return GenerationError(
+            messages.LLM_FAILED.format(detail=f"HTTP {status}" if status else type(exc).__name__), repr(exc)
+        )
 
     @staticmethod
     def _chat(raw: list[dict[str, str]]) -> list[Any]:
@@ -153,9 +156,11 @@ class OpenAIGenerator:
     def stream(self, request: GenerationRequest) -> Iterator[str]:
         chat = self._chat(build_messages(request.question, request.passages, request.history))
         try:
-            for response in self._llm.stream_chat(chat):
-                if response.delta:
-                    yield response.delta
+            # Closed with this generator (client gone): the HTTP stream to the LLM is closed at once.
+            with contextlib.closing(self._llm.stream_chat(chat)) as responses:
+                for response in responses:
+                    if response.delta:
+                        yield response.delta
         except Exception as exc:
             raise self._error(exc) from exc
 

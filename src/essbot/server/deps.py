@@ -45,11 +45,12 @@ async def require_admin(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
     """401 without a token, 403 with a wrong one (or when no admin token is configured on the server)."""
-    if not settings.admin_token:
+    token = settings.admin_token.get_secret_value()
+    if not token:
         raise HttpError(403, "admin_disabled", messages.API_ADMIN_DISABLED)
     if credentials is None or not credentials.credentials:
         raise HttpError(401, "unauthorized", messages.API_ADMIN_TOKEN_MISSING, {"WWW-Authenticate": "Bearer"})
-    if not hmac.compare_digest(credentials.credentials.encode(), settings.admin_token.encode()):
+    if not hmac.compare_digest(credentials.credentials.encode(), token.encode()):
         raise HttpError(403, "forbidden", messages.API_ADMIN_TOKEN_WRONG)
 
 

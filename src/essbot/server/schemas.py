@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from openai.types import Model as OpenAIModel
+from openai.types.chat import ChatCompletion as OpenAIChatCompletion
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -95,7 +97,7 @@ class IndexingStatus(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok"]
-    index: str
+    index: str = Field(description="Nom du dossier de l'index (jamais son chemin).")
     chunks: int
     documents: int
     generator: str
@@ -152,43 +154,16 @@ class ChatCompletionRequest(BaseModel):
     stream: bool = False
 
 
-class ChatCompletionMessage(BaseModel):
-    role: Literal["assistant"] = "assistant"
-    content: str
+class ChatCompletion(OpenAIChatCompletion):
+    """OpenAI's `chat.completion` (the `openai` package's own type), with essbot's two extra fields.
 
+    `usage` counts words, not tokens: essbot has no tokenizer of its own.
+    """
 
-class ChatChoice(BaseModel):
-    index: int = 0
-    message: ChatCompletionMessage
-    finish_reason: Literal["stop"] = "stop"
-
-
-class ChatUsage(BaseModel):
-    """Approximate counts, in words: essbot has no tokenizer of its own."""
-
-    prompt_tokens: int
-    completion_tokens: int
-    total_tokens: int
-
-
-class ChatCompletion(BaseModel):
-    id: str
-    object: Literal["chat.completion"] = "chat.completion"
-    created: int
-    model: str
-    choices: list[ChatChoice]
-    usage: ChatUsage
     citations: list[Citation] = Field(description="Extension essbot : les sources citées dans la réponse.")
     abstained: bool = Field(description="Extension essbot : vrai quand les documents ne répondent pas.")
 
 
-class ModelCard(BaseModel):
-    id: str
-    object: Literal["model"] = "model"
-    created: int = 0
-    owned_by: str = "essbot"
-
-
 class ModelList(BaseModel):
     object: Literal["list"] = "list"
-    data: list[ModelCard]
+    data: list[OpenAIModel]
