@@ -162,7 +162,14 @@ API_UPLOAD_ACCEPTED = (
 API_DELETE_ACCEPTED = (
     "Document « {source} » supprimé ; la réindexation est en cours, l'ancien index répond en attendant."
 )
-API_DOCUMENT_NOT_FOUND = "Document introuvable : « {source} ». La liste des documents est sur GET /v1/documents."
+API_UPLOAD_EXISTS = (
+    "Un document nommé « {source} » existe déjà : pour le remplacer, renvoyez-le avec le paramètre "
+    "replace=true (l'ancienne version est gardée jusqu'à la mise en service du nouvel index)."
+)
+API_DOCUMENT_BAD_NAME = "Nom de document invalide : « {source} » (caractère interdit ou nom trop long)."
+API_DOCUMENT_NOT_FOUND = (
+    "Document introuvable : « {source} ». La liste des documents est sur GET /v1/documents (jeton d'administration)."
+)
 API_REINDEX_FAILED = "La réindexation a échoué ; l'index précédent reste en service. Détail : {detail}"
 API_CHAT_NO_QUESTION = "La conversation ne contient aucun message de rôle « user » : aucune question à traiter."
 API_STREAM_FAILED = (

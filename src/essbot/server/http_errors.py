@@ -76,7 +76,8 @@ def describe_error(exc: EssbotError) -> tuple[int, str]:
 
 
 def error_body(code: str, message: str, request_id: str | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"code": code, "message": message}
+    # A lone surrogate echoed from the request (a field name, a file name) could not be encoded as UTF-8.
+    body: dict[str, Any] = {"code": code, "message": message.encode("utf-8", "replace").decode("utf-8")}
     if request_id:
         body["request_id"] = request_id
     return {"error": body}
