@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import importlib
+import sqlite3
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -36,7 +37,7 @@ def report_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except EssbotError as exc:
             click.echo(f"Erreur : {exc.user_message}", err=True)
             sys.exit(exc.exit_code)
-        except OSError as exc:
+        except (OSError, sqlite3.OperationalError) as exc:
             message = disk_error_message(exc)
             if message is None:
                 raise
@@ -55,12 +56,18 @@ _DISK_ERRORS = {
 }
 
 
-def disk_error_message(exc: OSError) -> str | None:
-    """A French message for a full disk, a read-only or forbidden folder; None for other OSErrors."""
-    template = _DISK_ERRORS.get(exc.errno or 0)
+def disk_error_message(exc: OSError | sqlite3.OperationalError) -> str | None:
+    """A French message for a full disk, a read-only or forbidden folder; None for other errors."""
+    if isinstance(exc, sqlite3.OperationalError):  # SQLite says it in words
+        text = str(exc).lower()
+        code = errno.ENOSPC if "full" in text else errno.EROFS if "readonly" in text else 0
+        filename = None
+    else:
+        code, filename = exc.errno or 0, exc.filename
+    template = _DISK_ERRORS.get(code)
     if template is None:
         return None
-    return template.format(path=exc.filename or "?")
+    return template.format(path=filename or messages.DISK_UNKNOWN_PATH)
 
 
 def settings_from(ctx: click.Context, **overrides: Any) -> Settings:

@@ -56,6 +56,7 @@ EMBEDDING_MISSING_PACKAGE = (
 )
 
 # --- disk (CLI) ---
+DISK_UNKNOWN_PATH = "les fichiers de l'index"
 DISK_FULL = "Disque plein : impossible d'écrire {path}. Libérez de la place puis relancez la commande."
 DISK_READ_ONLY = (
     "Le dossier de {path} est en lecture seule : choisissez un dossier accessible en écriture (--index) "

@@ -53,7 +53,8 @@ def test_null_origin_is_never_allowed() -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ["", ".env", "~$brouillon.docx", "a/b/..", "x" * 300, "<script>.md", "a\x00.md", "é" * 130 + ".md", "\ud800.md"]
+    "raw",
+    ["", ".env", "~$brouillon.docx", "a/b/..", "x" * 300, "<script>.md", "a\x00.md", "é" * 130 + ".md", "\ud800.md"],
 )
 def test_unsafe_upload_names_are_refused(raw: str) -> None:
     with pytest.raises(HttpError) as caught:

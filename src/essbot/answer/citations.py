@@ -7,11 +7,12 @@ use, and only those are listed. Markup is neutralised on the way (see markup.py)
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from essbot.answer.markup import neutralise_markup, plain_citation
+from essbot.answer.markup import neutralise_markup
 from essbot.answer.sentences import content_tokens, coverage, raw_sentences
 from essbot.answer.types import Citation
 from essbot.retrieve import Passage
@@ -138,6 +139,16 @@ class CitationVerifier:
 
     def _backs(self, claim: str, index: int) -> bool:
         return coverage(claim, self._evidence[index]) >= self.min_support
+
+
+def plain_citation(citation: Citation) -> Citation:
+    """A citation whose title, section and quoted text are plain text."""
+    return dataclasses.replace(
+        citation,
+        title=neutralise_markup(citation.title),
+        section=neutralise_markup(citation.section),
+        text=neutralise_markup(citation.text),
+    )
 
 
 def _place_markers(claim: str, markers: str) -> str:

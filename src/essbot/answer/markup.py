@@ -8,14 +8,12 @@ space, `](` and `![` are split), so that two pieces neutralised apart cannot for
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
-from essbot.answer.types import Citation
-
 _HTML = re.compile(r"<!--.*?(?:-->|$)|</?[A-Za-z][^<>]*>|<![^<>]*>|<\?[^<>]*>", re.DOTALL)
-_IMAGE = re.compile(r"!\[([^\]\n]*)\]\s*(?:\([^)\n]*\)|\[[^\]\n]*\])")
-_LINK = re.compile(r"\[([^\]\n]*)\]\s*\(([^)\n]*)\)")
+_URL = r"\((?:[^()\n]|\([^()\n]*\))*\)"  # "(url)", parentheses inside it too: "(javascript:alert(1))"
+_IMAGE = re.compile(r"!\[([^\]\n]*)\]\s*(?:" + _URL + r"|\[[^\]\n]*\])")
+_LINK = re.compile(r"\[([^\]\n]*)\]\s*" + _URL)
 _REFERENCE = re.compile(r"^[ \t]{0,3}\[[^\]\n]+\]:[ \t]*\S+.*$", re.MULTILINE)
 _SCHEME = re.compile(r"\b(?:javascript|vbscript|livescript)\s*:|\bdata:(?=[a-z]+/)", re.IGNORECASE)
 _TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
@@ -41,13 +39,3 @@ def neutralise_markup(text: str) -> str:
     text = _TAG_OPEN.sub("< ", text)
     text = _ENTITY_OPEN.sub("& ", text)  # "&lt;img …&gt;" must not turn into a tag in a client that decodes
     return text.replace("![", "! [").replace("](", "] (")
-
-
-def plain_citation(citation: Citation) -> Citation:
-    """A citation whose title, section and quoted text are plain text."""
-    return dataclasses.replace(
-        citation,
-        title=neutralise_markup(citation.title),
-        section=neutralise_markup(citation.section),
-        text=neutralise_markup(citation.text),
-    )

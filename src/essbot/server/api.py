@@ -16,7 +16,7 @@ from essbot.config import Settings
 from essbot.redaction import install_redaction
 from essbot.server import chat_completions, documents, schemas
 from essbot.server.deps import CurrentAssistant, CurrentReindexer
-from essbot.server.disconnect import until_disconnected
+from essbot.server.disconnect import first_item, until_disconnected
 from essbot.server.documents import DocumentLibrary, status_model
 from essbot.server.http_errors import install_error_handlers
 from essbot.server.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
@@ -82,12 +82,14 @@ async def ask(body: schemas.AskRequest, request: Request, assistant: CurrentAssi
     response_class=Response,
     responses={200: {"content": {"text/event-stream": {}}, "description": _SSE_DOC}, **_QUESTION_ERRORS},
 )
-async def ask_stream(body: schemas.AskRequest, assistant: CurrentAssistant) -> Response:
+async def ask_stream(body: schemas.AskRequest, request: Request, assistant: CurrentAssistant) -> Response:
     """La réponse au fil de sa rédaction : événements `token`, puis `citations`, puis `done`."""
     filters = body.filters.as_mapping() if body.filters else None
     items = assistant.astream(body.question, [m.model_dump() for m in body.history], body.k, filters)
     # The first item comes after validation and retrieval: a bad question is still a plain JSON error.
-    first = await anext(items)
+    first = await until_disconnected(request, first_item(items))
+    if isinstance(first, Response):
+        return first  # the client has gone before the first sentence
     return event_stream(answer_events(first, items))
 
 

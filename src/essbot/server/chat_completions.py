@@ -28,7 +28,7 @@ from essbot.answer.markup import neutralise_markup
 from essbot.answer.types import Answer, Citation, Message
 from essbot.server import schemas
 from essbot.server.deps import CurrentAssistant
-from essbot.server.disconnect import until_disconnected
+from essbot.server.disconnect import first_item, until_disconnected
 from essbot.server.http_errors import HttpError
 from essbot.server.sse import event_stream, stream_error_event, with_first
 
@@ -155,7 +155,9 @@ async def chat_completions(
     question, history = split_conversation(body.messages)
     if body.stream:
         items = assistant.astream(question, history)
-        first = await anext(items)  # a bad question is still a plain JSON error
+        first = await until_disconnected(request, first_item(items))  # a bad question is still a JSON error
+        if isinstance(first, Response):
+            return first  # the client has gone
         return event_stream(completion_chunks(with_first(first, items)))
     answer = await until_disconnected(request, assistant.aask(question, history))
     if isinstance(answer, Response):

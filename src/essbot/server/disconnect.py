@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from typing import Any, TypeVar
 
 from fastapi import Request
@@ -35,3 +35,8 @@ async def until_disconnected(request: Request, work: Coroutine[Any, Any, T]) -> 
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await watcher
+
+
+async def first_item(items: AsyncIterator[T]) -> T:
+    """The first item of a stream, as a coroutine (for until_disconnected)."""
+    return await anext(items)
