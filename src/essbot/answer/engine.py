@@ -51,17 +51,19 @@ def parse_history(history: HistoryInput) -> list[Message]:
         raise QuestionError(messages.HISTORY_INVALID.format(detail="une liste est attendue"))
     parsed = []
     for i, item in enumerate(history):
+        role: Any
+        content: Any
         if isinstance(item, Message):
-            parsed.append(item)
-            continue
-        if not isinstance(item, Mapping):
+            role, content = item.role, item.content
+        elif isinstance(item, Mapping):
+            role, content = item.get("role"), item.get("content")
+        else:
             raise QuestionError(messages.HISTORY_INVALID.format(detail=f"élément {i + 1} : objet attendu"))
-        role, content = item.get("role"), item.get("content")
         if role not in ("user", "assistant") or not isinstance(content, str):
             raise QuestionError(messages.HISTORY_INVALID.format(detail=f"élément {i + 1} : role ou content invalide"))
         if problem := check_text(content):
             raise QuestionError(messages.HISTORY_INVALID.format(detail=f"élément {i + 1} : {problem}"))
-        parsed.append(Message(role, content))
+        parsed.append(item if isinstance(item, Message) else Message(role, content))
     return parsed
 
 

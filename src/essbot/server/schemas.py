@@ -10,7 +10,9 @@ from typing import Any, Literal
 
 from openai.types import Model as OpenAIModel
 from openai.types.chat import ChatCompletion as OpenAIChatCompletion
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from essbot.answer.safety import check_text
 
 
 class ErrorDetail(BaseModel):
@@ -66,6 +68,14 @@ class Filters(BaseModel):
     model_config = ConfigDict(extra="forbid")
     source: str | list[str] | None = Field(None, description="Préfixe(s) du nom de fichier source.")
     doc_type: str | list[str] | None = Field(None, description="pdf, html, markdown, text ou docx.")
+
+    @field_validator("source", "doc_type")
+    @classmethod
+    def _usable_text(cls, value: str | list[str] | None) -> str | list[str] | None:
+        for text in [value] if isinstance(value, str) else value or []:
+            if check_text(text):
+                raise ValueError(check_text(text))
+        return value
 
     def as_mapping(self) -> dict[str, str | list[str]]:
         return {key: value for key, value in self.model_dump().items() if value is not None}
