@@ -6,7 +6,6 @@ the engine verifies and renumbers them afterwards. Adding a generator is one cla
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -154,13 +153,17 @@ class OpenAIGenerator:
         return [ChatMessage(role=m["role"], content=m["content"]) for m in raw]
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
-        chat = self._chat(build_messages(request.question, request.passages, request.history))
+        raw: Any = build_messages(request.question, request.passages, request.history)
         try:
-            # Closed with this generator (client gone): the HTTP stream to the LLM is closed at once.
-            with contextlib.closing(self._llm.stream_chat(chat)) as responses:
-                for response in responses:
-                    if response.delta:
-                        yield response.delta
+            # The openai client that llama-index configured (key, URL, timeout, retries), used directly so that
+            # the HTTP stream is closed as soon as this generator is (client gone): llama-index's own
+            # stream_chat leaves the response open until it is garbage-collected.
+            client = self._llm._get_client()
+            with client.chat.completions.create(messages=raw, stream=True, **self._llm._get_model_kwargs()) as chunks:
+                for chunk in chunks:
+                    delta = chunk.choices[0].delta.content if chunk.choices else None
+                    if delta:
+                        yield delta
         except Exception as exc:
             raise self._error(exc) from exc
 
