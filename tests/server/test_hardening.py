@@ -4,6 +4,7 @@ exposure and silent overwrite."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import shutil
@@ -324,3 +325,11 @@ def test_upload_of_an_existing_name_needs_replace_and_keeps_a_backup(admin: http
     assert (folder / name).read_text(encoding="utf-8") == FICHE_V2
     assert admin.delete(f"/v1/documents/{name}").status_code == 202
     wait_for(lambda: admin.get("/health").json()["indexing"]["state"] == "succeeded")
+
+
+def test_chat_messages_are_rate_limited_too(limited_server: Server) -> None:
+    from tests.server.chat_client import chat_replies
+
+    replies = asyncio.run(chat_replies(limited_server.url, [QUESTION] * 4))
+    assert all("préfet" in reply for reply in replies[:3]), replies
+    assert "Trop de requêtes" in replies[3] and "préfet" not in replies[3]

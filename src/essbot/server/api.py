@@ -97,6 +97,9 @@ async def ask_stream(body: schemas.AskRequest, request: Request, assistant: Curr
 async def health(assistant: CurrentAssistant, reindexer: CurrentReindexer) -> schemas.Health:
     """Index en service (son nom, jamais son chemin), nombre de passages et de documents, générateur."""
     index = assistant.retriever.index
+    indexing = status_model(reindexer.status)
+    # The re-index summary names the index folder: public responses give its name, never its path.
+    indexing.message = indexing.message.replace(str(index.path), index.path.name)
     return schemas.Health(
         status="ok",
         index=index.path.name,
@@ -104,7 +107,7 @@ async def health(assistant: CurrentAssistant, reindexer: CurrentReindexer) -> sc
         documents=sum(1 for record in index.manifest.files.values() if not record.skipped),
         generator=str(getattr(assistant.generator, "name", type(assistant.generator).__name__)),
         embedding_model=index.manifest.embedding_model,
-        indexing=status_model(reindexer.status),
+        indexing=indexing,
     )
 
 
