@@ -333,3 +333,12 @@ def test_chat_messages_are_rate_limited_too(limited_server: Server) -> None:
     replies = asyncio.run(chat_replies(limited_server.url, [QUESTION] * 4))
     assert all("préfet" in reply for reply in replies[:3]), replies
     assert "Trop de requêtes" in replies[3] and "préfet" not in replies[3]
+
+
+def test_a_lone_surrogate_in_a_chat_message_gets_a_french_error(api_server: Server) -> None:
+    from tests.server.chat_client import chat_replies
+
+    log_before = api_server.log_tail(10**7)
+    replies = asyncio.run(chat_replies(api_server.url, [f"Qui {SURROGATE} délivre ?", QUESTION]))
+    assert "mal encodé" in replies[0] and "préfet" in replies[1]
+    assert "Traceback" not in api_server.log_tail(10**7)[len(log_before) :]
