@@ -191,11 +191,15 @@ class Assistant:
     @staticmethod
     def _deltas(generator: Any, request: GenerationRequest, cancel: threading.Event | None) -> Iterator[str]:
         """The generator's deltas until it ends or `cancel` is set; closing it closes the LLM's stream."""
-        with contextlib.closing(generator.stream(request)) as deltas:
+        deltas = generator.stream(request)
+        try:
             for delta in deltas:
                 if cancel is not None and cancel.is_set():
                     return
                 yield delta
+        finally:
+            if callable(close := getattr(deltas, "close", None)):
+                close()
 
     @staticmethod
     def _finish(
