@@ -98,3 +98,38 @@ def test_replace_changes_only_given_fields() -> None:
 
 def test_max_file_bytes_follows_max_file_mb() -> None:
     assert Settings(max_file_mb=0.001).max_file_bytes == 1048
+
+
+def test_secrets_never_print(tmp_path: Path) -> None:
+    config = tmp_path / "essbot.toml"
+    config.write_text('admin_token = "jeton-du-fichier"\n', encoding="utf-8")
+    environ = {"ESSBOT_LLM_API_KEY": "sk-cle-secrete-123"}
+    settings = load_settings(config, environ=environ)
+    assert settings.admin_token.get_secret_value() == "jeton-du-fichier"
+    assert settings.llm_api_key.get_secret_value() == "sk-cle-secrete-123"
+    for shown in (repr(settings), str(settings), repr(settings.replace(port=9000))):
+        assert "jeton-du-fichier" not in shown and "sk-cle-secrete-123" not in shown
+    direct = Settings(admin_token="en-clair")  # type: ignore[arg-type]
+    assert direct.admin_token.get_secret_value() == "en-clair" and "en-clair" not in repr(direct)
+    assert load_settings(config, {"admin_token": "argument"}, environ=environ).admin_token.get_secret_value() == (
+        "argument"
+    )
+
+
+def test_secrets_are_masked_in_logs(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from essbot.redaction import install_redaction
+
+    settings = Settings(llm_api_key="sk-cle-secrete-123", admin_token="jeton-admin-456")  # type: ignore[arg-type]
+    install_redaction(settings)
+    logger = logging.getLogger("essbot.server")
+    with caplog.at_level(logging.INFO, logger="essbot.server"):
+        logger.error("échec %s", "Invalid key sk-cle-secrete-123 / Authorization: Bearer jeton-admin-456")
+        try:
+            raise RuntimeError("api_key=sk-autre-cle-789 refusée")
+        except RuntimeError:
+            logger.exception("trace")
+    text = caplog.text
+    assert "sk-cle-secrete-123" not in text and "jeton-admin-456" not in text and "sk-autre-cle-789" not in text
+    assert "échec Invalid key ***" in text and "RuntimeError" in text

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import importlib
+import sqlite3
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -11,6 +13,7 @@ from typing import Any
 
 import click
 
+from essbot import messages
 from essbot.config import Settings, load_settings
 from essbot.errors import EssbotError
 
@@ -34,8 +37,37 @@ def report_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except EssbotError as exc:
             click.echo(f"Erreur : {exc.user_message}", err=True)
             sys.exit(exc.exit_code)
+        except (OSError, sqlite3.OperationalError) as exc:
+            message = disk_error_message(exc)
+            if message is None:
+                raise
+            click.echo(f"Erreur : {message}", err=True)
+            sys.exit(1)
 
     return wrapper
+
+
+_DISK_ERRORS = {
+    errno.ENOSPC: messages.DISK_FULL,
+    errno.EDQUOT: messages.DISK_FULL,
+    errno.EROFS: messages.DISK_READ_ONLY,
+    errno.EACCES: messages.DISK_NO_PERMISSION,
+    errno.EPERM: messages.DISK_NO_PERMISSION,
+}
+
+
+def disk_error_message(exc: OSError | sqlite3.OperationalError) -> str | None:
+    """A French message for a full disk, a read-only or forbidden folder; None for other errors."""
+    if isinstance(exc, sqlite3.OperationalError):  # SQLite says it in words
+        text = str(exc).lower()
+        code = errno.ENOSPC if "full" in text else errno.EROFS if "readonly" in text else 0
+        filename = None
+    else:
+        code, filename = exc.errno or 0, exc.filename
+    template = _DISK_ERRORS.get(code)
+    if template is None:
+        return None
+    return template.format(path=filename or messages.DISK_UNKNOWN_PATH)
 
 
 def settings_from(ctx: click.Context, **overrides: Any) -> Settings:

@@ -10,6 +10,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
+
 from essbot import messages
 from essbot.errors import ConfigError
 
@@ -19,6 +21,7 @@ DEFAULT_CONFIG_FILE = "essbot.toml"
 # Bump when a change to cleaning, splitting or BM25 tokenization changes what an index holds: existing
 # indexes are then re-split (unchanged texts keep their vectors) instead of mixing old and new chunking.
 CHUNKING_VERSION = 5  # 3: `updated` and `article`; 4: paragraphs joined across pages; 5: stems unified
+NO_SECRET = SecretStr("")  # immutable: safe as a shared dataclass default
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,7 +69,7 @@ class Settings:
     # OpenAI-compatible endpoint (Albert, Mistral, vLLM, Ollama, llama.cpp server…)
     llm_base_url: str = ""
     llm_model: str = ""
-    llm_api_key: str = ""
+    llm_api_key: SecretStr = NO_SECRET  # never shown by repr() or in logs: .get_secret_value()
     llm_timeout_s: float = 60.0
     llm_max_retries: int = 2
     llm_temperature: float = 0.1
@@ -83,12 +86,22 @@ class Settings:
     port: int = 8000
     ui_port: int = 8001
     public_url: str = ""  # as seen by browsers, for the widget (default: http://host:port)
-    cors_origins: str = "*"  # comma-separated origins allowed to call the API and embed the widget
-    admin_token: str = ""  # required by document upload/delete; set ESSBOT_ADMIN_TOKEN
-    rate_limit_per_minute: int = 120  # per client IP; 0 disables
+    cors_origins: str = ""  # comma-separated origins allowed to call the API and embed the widget ("" = none)
+    admin_token: SecretStr = NO_SECRET  # required by document upload/delete; set ESSBOT_ADMIN_TOKEN
+    public_documents: bool = False  # GET /v1/documents without the admin token
+    rate_limit_per_minute: int = 120  # per client IP, API requests and chat messages; 0 disables
+    rate_limit_storage: str = "memory://"  # `limits` storage URI; redis://host:6379 to share between replicas
+    trusted_proxies: str = ""  # comma-separated proxy addresses/networks whose X-Forwarded-For is believed
+    answer_workers: int = 4  # threads answering questions; further questions wait their turn
     max_body_kb: int = 64  # JSON request bodies
     max_upload_mb: float = 20.0
     feedback_db: Path = Path("indexes/feedback.sqlite3")
+
+    def __post_init__(self) -> None:
+        for name in SECRET_FIELDS:  # Settings(admin_token="…") still stores a SecretStr
+            value = getattr(self, name)
+            if not isinstance(value, SecretStr):
+                object.__setattr__(self, name, SecretStr(str(value)))
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with some fields changed (None values are ignored)."""
@@ -128,12 +141,15 @@ class Settings:
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+SECRET_FIELDS = tuple(name for name, f in _FIELDS.items() if isinstance(f.default, SecretStr))
 
 
 def _coerce(name: str, value: Any) -> Any:
     """Convert a raw value (from TOML, env or CLI) to the type of the field."""
     default = _FIELDS[name].default
     try:
+        if isinstance(default, SecretStr):
+            return value if isinstance(value, SecretStr) else SecretStr(str(value))
         if isinstance(default, Path):
             return Path(value)
         if isinstance(default, bool):

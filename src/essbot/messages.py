@@ -68,6 +68,15 @@ EMBEDDING_MISSING_PACKAGE = (
     "Le moteur d'embedding « {backend} » nécessite le paquet Python « {package} » : pip install {package}"
 )
 
+# --- disk (CLI) ---
+DISK_UNKNOWN_PATH = "les fichiers de l'index"
+DISK_FULL = "Disque plein : impossible d'écrire {path}. Libérez de la place puis relancez la commande."
+DISK_READ_ONLY = (
+    "Le dossier de {path} est en lecture seule : choisissez un dossier accessible en écriture (--index) "
+    "ou changez ses droits."
+)
+DISK_NO_PERMISSION = "Accès refusé à {path} : vérifiez les droits du dossier ou choisissez-en un autre (--index)."
+
 # --- configuration ---
 CONFIG_BAD_FILE = "Fichier de configuration illisible : {path} ({detail})"
 CONFIG_BAD_VALUE = "Valeur invalide pour {name} : « {value} » ({detail})"
@@ -84,6 +93,9 @@ QUESTION_EMPTY = "La question est vide : posez une question sur l'économie soci
 QUESTION_TOO_LONG = (
     "La question est trop longue ({length} caractères, maximum {limit}). Résumez-la en quelques phrases."
 )
+QUESTION_INVALID_TEXT = "La question ne peut pas être traitée : {problem}."
+TEXT_BAD_UNICODE = "texte mal encodé (caractère Unicode invalide, par exemple un demi-caractère « surrogate » isolé)"
+TEXT_CONTROL_CHARACTER = "texte contenant un caractère de contrôle (octet nul ou autre caractère non imprimable)"
 HISTORY_INVALID = (
     "Historique de conversation invalide ({detail}). Format attendu : une liste JSON de "
     '{{"role": "user" | "assistant", "content": "…"}}.'
@@ -106,7 +118,7 @@ ABSTAIN_NO_VERIFIED_CLAIM = (
     "Je ne trouve pas dans les documents de passage qui confirme une réponse à cette question. "
     "La CRESS de votre région ou le RTES pourront vous orienter."
 )
-LLM_UNREACHABLE = "Le service de génération {url} est injoignable ou ne répond pas ({detail})."
+LLM_UNREACHABLE = "Le service de génération est injoignable ou ne répond pas ({detail})."
 LLM_FAILED = "Le service de génération a renvoyé une erreur ({detail})."
 LLM_NOT_CONFIGURED = (
     "Le générateur « {name} » n'est pas configuré : renseignez {setting} (fichier essbot.toml ou variable "
@@ -145,7 +157,18 @@ API_BODY_TOO_LARGE = (
 )
 API_UPLOAD_TOO_LARGE = "Fichier trop volumineux (limite {limit_mb:g} Mo ; voir max_upload_mb et max_file_mb)."
 API_RATE_LIMITED = "Trop de requêtes : au plus {limit} par minute. Réessayez dans {retry} s."
-API_INTERNAL_ERROR = "Erreur interne du serveur ; elle a été journalisée. Réessayez dans un instant."
+API_INTERNAL_ERROR = (
+    "Erreur interne du serveur ; elle a été journalisée. Réessayez dans un instant "
+    "(référence à donner à l'administrateur : {request_id})."
+)
+API_GENERATION_FAILED = (
+    "Le service de rédaction des réponses est momentanément indisponible. Réessayez dans un instant "
+    "(référence à donner à l'administrateur : {request_id})."
+)
+API_INDEX_UNAVAILABLE = (
+    "La base documentaire est momentanément indisponible. Réessayez dans un instant "
+    "(référence à donner à l'administrateur : {request_id})."
+)
 API_ADMIN_DISABLED = (
     "La gestion des documents est désactivée sur ce serveur : définissez la variable d'environnement "
     "ESSBOT_ADMIN_TOKEN pour l'activer."
@@ -161,10 +184,19 @@ API_UPLOAD_ACCEPTED = (
 API_DELETE_ACCEPTED = (
     "Document « {source} » supprimé ; la réindexation est en cours, l'ancien index répond en attendant."
 )
-API_DOCUMENT_NOT_FOUND = "Document introuvable : « {source} ». La liste des documents est sur GET /v1/documents."
+API_UPLOAD_EXISTS = (
+    "Un document nommé « {source} » existe déjà : pour le remplacer, renvoyez-le avec le paramètre "
+    "replace=true (l'ancienne version est gardée jusqu'à la mise en service du nouvel index)."
+)
+API_DOCUMENT_BAD_NAME = "Nom de document invalide : « {source} » (caractère interdit ou nom trop long)."
+API_DOCUMENT_NOT_FOUND = (
+    "Document introuvable : « {source} ». La liste des documents est sur GET /v1/documents (jeton d'administration)."
+)
 API_REINDEX_FAILED = "La réindexation a échoué ; l'index précédent reste en service. Détail : {detail}"
 API_CHAT_NO_QUESTION = "La conversation ne contient aucun message de rôle « user » : aucune question à traiter."
-API_STREAM_FAILED = "La réponse n'a pas pu être terminée ; réessayez."
+API_STREAM_FAILED = (
+    "La réponse n'a pas pu être terminée ; réessayez (référence à donner à l'administrateur : {request_id})."
+)
 API_FOLDER_MISMATCH = (
     "Le dossier des documents {folder} ne contient aucun des fichiers de l'index {index} : ce n'est sans doute pas "
     "le dossier indexé. Lancez le serveur avec --documents (ou ESSBOT_DOCUMENTS_DIR) pointant vers ce dossier ; "

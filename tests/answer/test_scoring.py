@@ -67,3 +67,19 @@ def test_fragments_are_recognised(sentence: str) -> None:
 
 def test_complete_sentences_are_not_fragments() -> None:
     assert not is_fragment("La loi crée le dispositif « appui renforcé » pour les associations (2024).")
+
+
+def test_a_closed_question_opens_on_yes_or_no_with_its_reason() -> None:
+    from essbot.answer.scoring import score_sentences
+    from essbot.answer.weights import TermWeights
+    from essbot.ingest.split import Chunk
+    from essbot.retrieve import Passage
+
+    text = (
+        "Avant toute décision : délibération du conseil, choix du représentant. Oui. Une régie de quartier peut "
+        "répondre à un marché public comme toute autre entreprise."
+    )
+    passage = Passage(Chunk("c1", text, "fiche.md", "Fiche", None, "En bref", "markdown"), 1.0)
+    question = "Une régie de quartier peut-elle répondre à un marché ?"
+    best = score_sentences(question, question, [passage], TermWeights({}, 1))[0]
+    assert best.sentence.startswith("Oui, une régie de quartier peut répondre")

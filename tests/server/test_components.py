@@ -3,6 +3,7 @@ and the guard against re-indexing a documents folder that is not the indexed one
 
 from __future__ import annotations
 
+import asyncio
 import io
 from pathlib import Path
 
@@ -11,48 +12,50 @@ import pytest
 from essbot.answer.engine import Assistant
 from essbot.answer.types import Citation
 from essbot.config import Settings
+from essbot.errors import ConfigError
 from essbot.index.embeddings import EssbotEmbedding
 from essbot.index.store import VectorIndex
 from essbot.retrieve import HybridRetriever
 from essbot.server.chat_completions import format_sources, split_conversation
 from essbot.server.documents import DocumentLibrary, safe_file_name
 from essbot.server.http_errors import HttpError, validation_message
-from essbot.server.ratelimit import SlidingWindowLimiter
+from essbot.server.ratelimit import ClientLimiter, client_address, parse_networks, parse_origins
 from essbot.server.reindex import LiveAssistant, Reindexer
 from essbot.server.schemas import ChatMessage
 from tests.server.conftest import Corpus
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
+def test_each_client_has_its_own_budget_per_channel() -> None:
+    async def scenario() -> list[bool]:
+        limiter = ClientLimiter(2)
+        hits = [await limiter.hit("10.0.0.1") for _ in range(3)]
+        refused = hits[-1]
+        assert refused.retry_after_s >= 1 and "2 par minute" in refused.message
+        others = [await limiter.hit("10.0.0.2"), await limiter.hit("10.0.0.1", "chat")]
+        return [v.allowed for v in hits + others]
 
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_sliding_window_limits_each_client_separately() -> None:
-    clock = FakeClock()
-    limiter = SlidingWindowLimiter(2, window_s=60, clock=clock)
-    assert limiter.retry_after("a") == 0 and limiter.retry_after("a") == 0
-    clock.now += 10
-    assert limiter.retry_after("a") == pytest.approx(50)  # the first hit leaves the window in 50 s
-    assert limiter.retry_after("b") == 0  # another client has its own budget
-    clock.now += 50.5
-    assert limiter.retry_after("a") == 0
+    assert asyncio.run(scenario()) == [True, True, False, True, True]
 
 
-def test_idle_clients_are_forgotten() -> None:
-    clock = FakeClock()
-    limiter = SlidingWindowLimiter(5, window_s=60, clock=clock)
-    for i in range(999):
-        limiter.retry_after(f"10.0.0.{i}")
-    clock.now += 61
-    limiter.retry_after("10.0.1.1")  # the 1000th call sweeps
-    assert len(limiter) == 1
+def test_forwarded_addresses_are_believed_from_trusted_proxies_only() -> None:
+    trusted = parse_networks("10.0.0.0/8, 192.0.2.7")
+    forwarded = {"x-forwarded-for": "203.0.113.9, 10.1.2.3"}
+    assert client_address("127.0.0.1", forwarded, trusted) == "127.0.0.1"  # a local peer is no proxy by default
+    assert client_address("192.0.2.7", forwarded, trusted) == "203.0.113.9"  # right-most untrusted hop
+    assert client_address("192.0.2.7", {}, trusted) == "192.0.2.7"
+    assert client_address("127.0.0.1", forwarded, []) == "127.0.0.1"
+    with pytest.raises(ConfigError):
+        parse_networks("pas-une-adresse")
 
 
-@pytest.mark.parametrize("raw", ["", ".env", "~$brouillon.docx", "a/b/..", "x" * 300, "<script>.md", "a\x00.md"])
+def test_null_origin_is_never_allowed() -> None:
+    assert parse_origins("null, https://mairie.example/ ,") == ["https://mairie.example"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["", ".env", "~$brouillon.docx", "a/b/..", "x" * 300, "<script>.md", "a\x00.md", "é" * 130 + ".md", "\ud800.md"],
+)
 def test_unsafe_upload_names_are_refused(raw: str) -> None:
     with pytest.raises(HttpError) as caught:
         safe_file_name(raw)

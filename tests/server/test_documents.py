@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.server.conftest import Server
+from tests.server.conftest import ADMIN_TOKEN, Server
 from tests.server.test_api import assert_json_error
 
 NEW_SOURCE = "fiche-fonds-hirondelle.md"
@@ -36,8 +36,11 @@ def cited_sources(client: httpx.Client, question: str) -> set[str]:
     return {c["source"] for c in response.json()["citations"]}
 
 
+ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
 def listed_sources(client: httpx.Client) -> set[str]:
-    return {d["source"] for d in client.get("/v1/documents").json()["documents"]}
+    return {d["source"] for d in client.get("/v1/documents", headers=ADMIN_HEADERS).json()["documents"]}
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 60) -> None:
@@ -66,8 +69,10 @@ def test_admin_endpoints_refuse_missing_or_wrong_token(client: httpx.Client, api
     assert (api_server.docs / "fiche-ptce.md").exists()
 
 
-def test_listing_documents_is_public(client: httpx.Client) -> None:
-    listing = client.get("/v1/documents").json()
+def test_listing_documents_needs_the_admin_token(client: httpx.Client, admin: httpx.Client) -> None:
+    assert_json_error(client.get("/v1/documents"), 401, "unauthorized")
+    assert_json_error(client.get("/v1/documents", headers={"Authorization": "Bearer faux"}), 403, "forbidden")
+    listing = admin.get("/v1/documents").json()
     pdf = next(d for d in listing["documents"] if d["source"] == "fiche-agrement-esus.pdf")
     assert pdf["doc_type"] == "pdf" and pdf["pages"] >= 1 and pdf["chunks"] > 0
     assert listing["chunks"] == sum(d["chunks"] for d in listing["documents"])

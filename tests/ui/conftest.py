@@ -93,7 +93,7 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
     pytest.fail(f"server not up at {url} after {SERVER_START_TIMEOUT_S} s:\n{log.read_text(errors='replace')[-3000:]}")
 
 
-def start_server(module: str, corpus: UICorpus, workdir: Path) -> RunningServer:
+def start_server(module: str, corpus: UICorpus, workdir: Path, **extra_env: str) -> RunningServer:
     """`python -m essbot.ui` (essbot ui) or `python -m essbot.server` (essbot serve) on a free loopback port."""
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -103,7 +103,7 @@ def start_server(module: str, corpus: UICorpus, workdir: Path) -> RunningServer:
         for key, value in os.environ.items()
         if not key.startswith(("ESSBOT_", "CHAINLIT_", "LITERAL_")) and key != "DATABASE_URL"
     }
-    env.update(ESSBOT_DOCUMENTS_DIR=str(corpus.docs), ESSBOT_FEEDBACK_DB=str(feedback_db))
+    env.update(ESSBOT_DOCUMENTS_DIR=str(corpus.docs), ESSBOT_FEEDBACK_DB=str(feedback_db), **extra_env)
     log = workdir / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -150,13 +150,25 @@ def ui_server(ui_corpus: UICorpus, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 @pytest.fixture(scope="session")
-def serve_server(ui_corpus: UICorpus, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+def widget_host_port() -> int:
+    """The port of the test site that embeds the widget, chosen before the server starts: its origin must be
+    listed in cors_origins (no site may embed the chat by default)."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def serve_server(
+    ui_corpus: UICorpus, tmp_path_factory: pytest.TempPathFactory, widget_host_port: int
+) -> Iterator[RunningServer]:
     """`essbot serve`: the HTTP API with the chat and the widget mounted in the same process."""
     try:
         from essbot.server import api  # noqa: F401
     except ImportError as exc:
         pytest.skip(f"essbot.server is not available ({exc})")
-    server = start_server("essbot.server", ui_corpus, tmp_path_factory.mktemp("essbot-serve"))
+    origin = f"http://127.0.0.1:{widget_host_port}"
+    server = start_server(
+        "essbot.server", ui_corpus, tmp_path_factory.mktemp("essbot-serve"), ESSBOT_CORS_ORIGINS=origin
+    )
     yield server
     stop_server(server.process)
 

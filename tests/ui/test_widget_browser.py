@@ -28,12 +28,13 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
 
 @pytest.fixture
-def host_site(tmp_path: Path, serve_server: RunningServer) -> Iterator[str]:
+def host_site(tmp_path: Path, serve_server: RunningServer, widget_host_port: int) -> Iterator[str]:
     """examples/embed.html, pointed at the test server, served from another port: another origin."""
     html = EMBED_PAGE.read_text(encoding="utf-8")
     assert f'<script src="{EXAMPLE_SERVER}/widget.js"></script>' in html
     (tmp_path / "index.html").write_text(html.replace(EXAMPLE_SERVER, serve_server.url), encoding="utf-8")
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(tmp_path)))
+    handler = functools.partial(QuietHandler, directory=str(tmp_path))
+    httpd = ThreadingHTTPServer(("127.0.0.1", widget_host_port), handler)  # the origin listed in cors_origins
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/index.html"

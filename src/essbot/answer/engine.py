@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Generator, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from essbot import messages
 from essbot.answer.abstain import AbstentionCheck, dense_floor, should_abstain
-from essbot.answer.citations import MarkerRenumberer, verify_citations
+from essbot.answer.citations import CitationVerifier
 from essbot.answer.followup import FollowupPolicy, llm_rewrite, resolve_query
 from essbot.answer.generators import ExtractiveGenerator, GenerationRequest, create_generator
 from essbot.answer.prompts import says_not_found
 from essbot.answer.provenance import stale_caution
+from essbot.answer.safety import check_text
 from essbot.answer.types import Answer, Message
 from essbot.answer.weights import TermWeights
 from essbot.config import Settings, load_settings
@@ -23,6 +26,22 @@ from essbot.errors import GenerationError, QuestionError
 from essbot.retrieve import HybridRetriever, Passage
 
 HistoryInput = Sequence[Message | Mapping[str, Any]] | None
+
+
+class _AnswerPools:
+    """One bounded pool of answer threads per process and size, shared by every Assistant (re-indexing
+    replaces the Assistant, not its threads)."""
+
+    _pools: dict[int, ThreadPoolExecutor] = {}  # noqa: RUF012 - process-wide on purpose
+    _lock = threading.Lock()
+
+    @classmethod
+    def get(cls, workers: int) -> ThreadPoolExecutor:
+        workers = max(1, workers)
+        with cls._lock:
+            if workers not in cls._pools:
+                cls._pools[workers] = ThreadPoolExecutor(workers, thread_name_prefix="essbot-answer")
+            return cls._pools[workers]
 
 
 def parse_history(history: HistoryInput) -> list[Message]:
@@ -33,15 +52,19 @@ def parse_history(history: HistoryInput) -> list[Message]:
         raise QuestionError(messages.HISTORY_INVALID.format(detail="une liste est attendue"))
     parsed = []
     for i, item in enumerate(history):
+        role: Any
+        content: Any
         if isinstance(item, Message):
-            parsed.append(item)
-            continue
-        if not isinstance(item, Mapping):
+            role, content = item.role, item.content
+        elif isinstance(item, Mapping):
+            role, content = item.get("role"), item.get("content")
+        else:
             raise QuestionError(messages.HISTORY_INVALID.format(detail=f"élément {i + 1} : objet attendu"))
-        role, content = item.get("role"), item.get("content")
         if role not in ("user", "assistant") or not isinstance(content, str):
             raise QuestionError(messages.HISTORY_INVALID.format(detail=f"élément {i + 1} : role ou content invalide"))
-        parsed.append(Message(role, content))
+        if problem := check_text(content):
+            raise QuestionError(messages.HISTORY_INVALID.format(detail=f"élément {i + 1} : {problem}"))
+        parsed.append(item if isinstance(item, Message) else Message(role, content))
     return parsed
 
 
@@ -80,6 +103,8 @@ class Assistant:
     def _validate(self, question: str) -> str:
         if not isinstance(question, str) or not question.strip():
             raise QuestionError(messages.QUESTION_EMPTY)
+        if problem := check_text(question):
+            raise QuestionError(messages.QUESTION_INVALID_TEXT.format(problem=problem))
         question = " ".join(question.split())
         if len(question) > self.settings.max_question_chars:
             raise QuestionError(
@@ -136,8 +161,12 @@ class Assistant:
         history: HistoryInput = None,
         k: int | None = None,
         filters: Mapping[str, Any] | None = None,
-    ) -> Iterator[str | Answer]:
-        """Yield text deltas, then the final verified Answer (whose text may drop unsupported sentences)."""
+        cancel: threading.Event | None = None,
+    ) -> Generator[str | Answer, None, None]:
+        """Yield verified text pieces as they become final, then the Answer (its text is their concatenation).
+
+        Setting `cancel` stops generation at the next delta (the client has gone): nothing more is yielded.
+        """
         started = time.perf_counter()
         timings: dict[str, float] = {}
         question, turns, query, passages, check = self._prepare(question, history, k, filters, timings)
@@ -149,25 +178,27 @@ class Assistant:
         request = GenerationRequest(question, query, passages, turns)
         generate_started = time.perf_counter()
         parts: list[str] = []
-        shown = MarkerRenumberer()
+        verifier = CitationVerifier(passages)
         try:
-            for delta in self.generator.stream(request):
+            for delta in self._deltas(self.generator, request, cancel):
                 parts.append(delta)
-                if text := shown.feed(delta):
+                if text := verifier.feed(delta):
                     yield text
         except GenerationError:
             if self.settings.llm_fallback != "extractive" or self.generator is self._fallback or parts:
                 raise
-            for delta in self._fallback.stream(request):
+            for delta in self._deltas(self._fallback, request, cancel):
                 parts.append(delta)
-                if text := shown.feed(delta):
+                if text := verifier.feed(delta):
                     yield text
-        if text := shown.flush():
+        if cancel is not None and cancel.is_set():
+            return
+        if text := verifier.flush():
             yield text
         timings["generate"] = (time.perf_counter() - generate_started) * 1000
 
         raw = "".join(parts)
-        verified = verify_citations(raw, passages)
+        verified = verifier.result()
         if says_not_found(raw) or not verified.citations:
             message = messages.ABSTAIN_NO_VERIFIED_CLAIM if not says_not_found(raw) else messages.ABSTAIN_NOT_FOUND
             yield self._finish(question, message, True, [], passages, timings, started)
@@ -178,6 +209,19 @@ class Assistant:
             text = f"{text}\n\n{caution}"
             yield f"\n\n{caution}"
         yield self._finish(question, text, False, verified.citations, passages, timings, started)
+
+    @staticmethod
+    def _deltas(generator: Any, request: GenerationRequest, cancel: threading.Event | None) -> Iterator[str]:
+        """The generator's deltas until it ends or `cancel` is set; closing it closes the LLM's stream."""
+        deltas = generator.stream(request)
+        try:
+            for delta in deltas:
+                if cancel is not None and cancel.is_set():
+                    return
+                yield delta
+        finally:
+            if callable(close := getattr(deltas, "close", None)):
+                close()
 
     @staticmethod
     def _finish(
@@ -214,8 +258,11 @@ class Assistant:
         k: int | None = None,
         filters: Mapping[str, Any] | None = None,
     ) -> Answer:
-        """Async twin of `ask` (runs in a worker thread, so the event loop stays free)."""
-        return await asyncio.to_thread(self.ask, question, history, k, filters)
+        """Async twin of `ask`, on the bounded answer pool; cancelling the task stops the generation."""
+        async for item in self.astream(question, history, k, filters):
+            if isinstance(item, Answer):
+                return item
+        raise AssertionError("stream always ends with an Answer")
 
     async def astream(
         self,
@@ -224,24 +271,41 @@ class Assistant:
         k: int | None = None,
         filters: Mapping[str, Any] | None = None,
     ) -> AsyncIterator[str | Answer]:
-        """Async twin of `stream`: deltas arrive as the worker thread produces them."""
+        """Async twin of `stream`, run on the bounded answer pool (settings.answer_workers threads).
+
+        When the consumer stops (client gone, task cancelled), the worker stops at the next delta and its
+        thread returns to the pool; a question still waiting for a thread is dropped.
+        """
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        cancel = threading.Event()
+
+        def post(kind: str, value: Any) -> None:
+            with contextlib.suppress(RuntimeError):  # the event loop may be closed after a cancellation
+                loop.call_soon_threadsafe(queue.put_nowait, (kind, value))
 
         def produce() -> None:
             try:
-                for item in self.stream(question, history, k, filters):
-                    loop.call_soon_threadsafe(queue.put_nowait, ("item", item))
+                if cancel.is_set():
+                    return
+                with contextlib.closing(self.stream(question, history, k, filters, cancel)) as items:
+                    for item in items:
+                        if cancel.is_set():
+                            return
+                        post("item", item)
             except BaseException as exc:
-                loop.call_soon_threadsafe(queue.put_nowait, ("error", exc))
+                post("error", exc)
             finally:
-                loop.call_soon_threadsafe(queue.put_nowait, ("end", None))
+                post("end", None)
 
-        threading.Thread(target=produce, daemon=True).start()
-        while True:
-            kind, value = await queue.get()
-            if kind == "end":
-                return
-            if kind == "error":
-                raise value
-            yield value
+        _AnswerPools.get(self.settings.answer_workers).submit(produce)
+        try:
+            while True:
+                kind, value = await queue.get()
+                if kind == "end":
+                    return
+                if kind == "error":
+                    raise value
+                yield value
+        finally:
+            cancel.set()

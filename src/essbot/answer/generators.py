@@ -126,7 +126,7 @@ class OpenAIGenerator:
         self._llm = OpenAILike(
             model=settings.llm_model,
             api_base=settings.llm_base_url,
-            api_key=settings.llm_api_key or "sans-cle",
+            api_key=settings.llm_api_key.get_secret_value() or "sans-cle",
             is_chat_model=True,
             timeout=settings.llm_timeout_s,
             max_retries=settings.llm_max_retries,
@@ -136,13 +136,15 @@ class OpenAIGenerator:
         )
 
     def _error(self, exc: Exception) -> GenerationError:
+        """A French message without the provider's text (it may hold keys or host names): that goes to `cause`."""
         import openai
 
         if isinstance(exc, openai.APIConnectionError | openai.APITimeoutError | ConnectionError | TimeoutError):
-            return GenerationError(
-                messages.LLM_UNREACHABLE.format(url=self.settings.llm_base_url, detail=type(exc).__name__), str(exc)
-            )
-        return GenerationError(messages.LLM_FAILED.format(detail=str(exc)[:200]), repr(exc))
+            return GenerationError(messages.LLM_UNREACHABLE.format(detail=type(exc).__name__), repr(exc))
+        status = getattr(exc, "status_code", None)
+        return GenerationError(
+            messages.LLM_FAILED.format(detail=f"HTTP {status}" if status else type(exc).__name__), repr(exc)
+        )
 
     @staticmethod
     def _chat(raw: list[dict[str, str]]) -> list[Any]:
@@ -151,11 +153,17 @@ class OpenAIGenerator:
         return [ChatMessage(role=m["role"], content=m["content"]) for m in raw]
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
-        chat = self._chat(build_messages(request.question, request.passages, request.history))
+        raw: Any = build_messages(request.question, request.passages, request.history)
         try:
-            for response in self._llm.stream_chat(chat):
-                if response.delta:
-                    yield response.delta
+            # The openai client that llama-index configured (key, URL, timeout, retries), used directly so that
+            # the HTTP stream is closed as soon as this generator is (client gone): llama-index's own
+            # stream_chat leaves the response open until it is garbage-collected.
+            client = self._llm._get_client()
+            with client.chat.completions.create(messages=raw, stream=True, **self._llm._get_model_kwargs()) as chunks:
+                for chunk in chunks:
+                    delta = chunk.choices[0].delta.content if chunk.choices else None
+                    if delta:
+                        yield delta
         except Exception as exc:
             raise self._error(exc) from exc
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from essbot import messages
+
 _INSTRUCTION = re.compile(
     r"\b(ignore[rsz]?|oublie[rsz]?|disregard|ignore all)\b.{0,60}\b(consignes?|instructions?|règles?|"
     r"directives?|previous|précédent(e|es|s)?)\b"
@@ -19,3 +21,16 @@ _INSTRUCTION = re.compile(
 def looks_like_instruction(sentence: str) -> bool:
     """True for text addressed to an AI assistant (prompt injection) rather than to a reader."""
     return bool(_INSTRUCTION.search(sentence))
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def check_text(text: str) -> str:
+    """Why a text sent by a user cannot be processed ("" when it can): a lone surrogate, a control character."""
+    if _SURROGATE.search(text):
+        return messages.TEXT_BAD_UNICODE
+    if _CONTROL.search(text):
+        return messages.TEXT_CONTROL_CHARACTER
+    return ""

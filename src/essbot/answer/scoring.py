@@ -237,7 +237,10 @@ def _parts(sentences: list[tuple[str, bool]], position: int) -> tuple[str, ...]:
         antecedent = next((s for s, _ in reversed(sentences[:position]) if not _PRONOUN_START.match(s)), "")
         return (antecedent, sentence) if antecedent else (sentence,)
     if position and _SHORT_ANSWER.match(sentences[position - 1][0]):
-        return (sentences[position - 1][0], sentence)  # « Oui. » answers only with what follows it
+        # « Oui. » answers only with what follows it: « Oui, une commune peut… » as one cited sentence.
+        word = sentences[position - 1][0].strip(" .!")
+        lowered = sentence[0].lower() + sentence[1:] if sentence[1:2].islower() else sentence
+        return (f"{word}, {lowered}",)
     if sentence.rstrip().endswith(":"):
         following = []
         for text, is_item in sentences[position + 1 : position + 1 + _LIST_ITEMS_MAX]:

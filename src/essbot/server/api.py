@@ -7,20 +7,22 @@ import logging
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import StreamingResponse
+from starlette.responses import Response
 
 from essbot.answer.engine import Assistant
 from essbot.config import Settings
+from essbot.redaction import install_redaction
 from essbot.server import chat_completions, documents, schemas
 from essbot.server.deps import CurrentAssistant, CurrentReindexer
+from essbot.server.disconnect import first_item, until_disconnected
 from essbot.server.documents import DocumentLibrary, status_model
 from essbot.server.http_errors import install_error_handlers
 from essbot.server.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
-from essbot.server.ratelimit import RateLimitMiddleware
+from essbot.server.ratelimit import ClientLimiter, RateLimitMiddleware, parse_origins
 from essbot.server.reindex import LiveAssistant, Reindexer
-from essbot.server.sse import SSE_HEADERS, answer_events
+from essbot.server.sse import answer_events, event_stream
 
 logger = logging.getLogger("essbot.server")
 
@@ -44,11 +46,12 @@ _QUESTION_ERRORS: dict[int | str, dict[str, object]] = {
 }
 _SSE_DOC = """Flux `text/event-stream`, chaque `data` étant un objet JSON sur une ligne :
 
-* `token` : `{"text": "…"}`, un morceau de réponse (provisoire) ;
+* `token` : `{"text": "…"}`, un morceau de réponse déjà vérifié (phrase citée, texte brut) ;
 * `citations` : `{"citations": [Citation, …]}` ;
-* `done` : l'objet **Answer** complet, dont le champ `answer` est le texte définitif à afficher
-  (la vérification des citations peut renuméroter les `[n]` ou retirer une phrase non étayée) ;
-* `error` : `{"error": {"code", "message"}}` si la réponse échoue en cours de route.
+* `done` : l'objet **Answer** complet, dont le champ `answer` est le texte définitif à afficher ;
+* `error` : `{"error": {"code", "message", "request_id"?}}` si la réponse échoue en cours de route.
+
+Si le client ferme la connexion, la rédaction de la réponse s'arrête.
 
 Une question invalide est refusée avant le flux, par une erreur JSON ordinaire."""
 
@@ -62,10 +65,13 @@ router = APIRouter()
     summary="Poser une question",
     responses=_QUESTION_ERRORS,
 )
-async def ask(body: schemas.AskRequest, assistant: CurrentAssistant) -> dict[str, Any]:
+async def ask(body: schemas.AskRequest, request: Request, assistant: CurrentAssistant) -> Any:
     """Réponse sourcée : chaque `[n]` du texte renvoie à la citation d'`id` n."""
     filters = body.filters.as_mapping() if body.filters else None
-    answer = await assistant.aask(body.question, [m.model_dump() for m in body.history], body.k, filters)
+    work = assistant.aask(body.question, [m.model_dump() for m in body.history], body.k, filters)
+    answer = await until_disconnected(request, work)
+    if isinstance(answer, Response):
+        return answer  # the client has gone
     return answer.to_dict()  # validated and serialized once, against response_model
 
 
@@ -73,30 +79,35 @@ async def ask(body: schemas.AskRequest, assistant: CurrentAssistant) -> dict[str
     "/v1/ask/stream",
     tags=["questions"],
     summary="Poser une question (réponse en flux SSE)",
-    response_class=StreamingResponse,
+    response_class=Response,
     responses={200: {"content": {"text/event-stream": {}}, "description": _SSE_DOC}, **_QUESTION_ERRORS},
 )
-async def ask_stream(body: schemas.AskRequest, assistant: CurrentAssistant) -> StreamingResponse:
+async def ask_stream(body: schemas.AskRequest, request: Request, assistant: CurrentAssistant) -> Response:
     """La réponse au fil de sa rédaction : événements `token`, puis `citations`, puis `done`."""
     filters = body.filters.as_mapping() if body.filters else None
     items = assistant.astream(body.question, [m.model_dump() for m in body.history], body.k, filters)
     # The first item comes after validation and retrieval: a bad question is still a plain JSON error.
-    first = await anext(items)
-    return StreamingResponse(answer_events(first, items), media_type="text/event-stream", headers=SSE_HEADERS)
+    first = await until_disconnected(request, first_item(items))
+    if isinstance(first, Response):
+        return first  # the client has gone before the first sentence
+    return event_stream(answer_events(first, items))
 
 
 @router.get("/health", response_model=schemas.Health, tags=["service"], summary="État du service")
 async def health(assistant: CurrentAssistant, reindexer: CurrentReindexer) -> schemas.Health:
-    """Index en service, nombre de passages et de documents, générateur, état de la réindexation."""
+    """Index en service (son nom, jamais son chemin), nombre de passages et de documents, générateur."""
     index = assistant.retriever.index
+    indexing = status_model(reindexer.status)
+    # The re-index summary names the index folder: public responses give its name, never its path.
+    indexing.message = indexing.message.replace(str(index.path), index.path.name)
     return schemas.Health(
         status="ok",
-        index=str(index.path),
+        index=index.path.name,
         chunks=len(index.chunks),
         documents=sum(1 for record in index.manifest.files.values() if not record.skipped),
         generator=str(getattr(assistant.generator, "name", type(assistant.generator).__name__)),
         embedding_model=index.manifest.embedding_model,
-        indexing=status_model(reindexer.status),
+        indexing=indexing,
     )
 
 
@@ -105,10 +116,6 @@ def _package_version() -> str:
         return version("essbot")
     except PackageNotFoundError:
         return "0"
-
-
-def _cors_origins(value: str) -> list[str]:
-    return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
 
 
 def _mount_optional_ui(app: FastAPI, settings: Settings, live: LiveAssistant) -> None:
@@ -120,7 +127,7 @@ def _mount_optional_ui(app: FastAPI, settings: Settings, live: LiveAssistant) ->
         return
     try:
         # One Assistant in memory for API and chat; a factory, so that the chat follows re-indexes.
-        mount_ui(app, settings, assistant=lambda: live.current)
+        mount_ui(app, settings, assistant=lambda: live.current, limiter=app.state.limiter)
     except Exception:  # a broken UI must not take the API down with it
         logger.exception("chat UI could not be mounted; serving the API without it")
 
@@ -140,6 +147,8 @@ def create_app(settings: Settings, assistant: Assistant | None = None, *, with_u
     app.state.live = live
     app.state.reindexer = reindexer
     app.state.library = DocumentLibrary(settings, reindexer)
+    app.state.limiter = ClientLimiter.from_settings(settings)
+    install_redaction(settings)
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(chat_completions.router)
@@ -151,11 +160,11 @@ def create_app(settings: Settings, assistant: Assistant | None = None, *, with_u
         json_limit_bytes=settings.max_body_kb * 1024,
         upload_limit_bytes=int(settings.max_upload_mb * 1024 * 1024),
     )
-    app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
+    app.add_middleware(RateLimitMiddleware, limiter=app.state.limiter)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(
         CORSMiddleware,
-        allow_origins=_cors_origins(settings.cors_origins),
+        allow_origins=parse_origins(settings.cors_origins),
         allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
         allow_headers=["Authorization", "Content-Type"],
         max_age=600,

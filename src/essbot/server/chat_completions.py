@@ -2,34 +2,38 @@
 
 The last `user` message is the question and the earlier user/assistant turns are the history. The content is
 the answer followed by a "Sources :" block; the citations are also in an extra top-level field `citations`.
-Streaming sends the verified answer (citations already renumbered) in OpenAI's chunk format, then
-`data: [DONE]`: chat clients concatenate deltas and cannot take back a provisional token.
+Streaming sends the answer as it is written, one verified sentence at a time (chat clients concatenate deltas
+and cannot take back a token, so only checked, plain text is sent), then the Sources block and `data: [DONE]`.
+Response and chunk objects are the `openai` package's own types.
 """
 
 from __future__ import annotations
 
-import json
-import re
 import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Request
+from openai.types import CompletionUsage, Model
+from openai.types.chat import ChatCompletionChunk, ChatCompletionMessage
+from openai.types.chat.chat_completion import Choice
+from openai.types.chat.chat_completion_chunk import Choice as ChunkChoice
+from openai.types.chat.chat_completion_chunk import ChoiceDelta
+from starlette.responses import Response
 
 from essbot import messages
+from essbot.answer.markup import neutralise_markup
 from essbot.answer.types import Answer, Citation, Message
 from essbot.server import schemas
 from essbot.server.deps import CurrentAssistant
+from essbot.server.disconnect import first_item, until_disconnected
 from essbot.server.http_errors import HttpError
-from essbot.server.sse import SSE_HEADERS
+from essbot.server.sse import event_stream, stream_error_event, with_first
 
 MODEL_NAME = "essbot"
 SOURCES_SEPARATOR = f"\n\n{messages.ANSWER_SOURCES_HEADER}\n"
-_WORDS_PER_CHUNK = 4
-_PIECES = re.compile(r"\S+\s*|\s+")
 
 router = APIRouter(prefix="/v1", tags=["compatibilité OpenAI"])
 
@@ -39,7 +43,7 @@ def format_sources(citations: list[Citation]) -> str:
     lines = []
     for c in citations:
         page = messages.SEARCH_PAGE.format(page=c.page) if c.page else ""
-        lines.append(f"[{c.id}] {c.title} — {c.section}{page} ({c.source})")
+        lines.append(neutralise_markup(f"[{c.id}] {c.title} — {c.section}{page} ({c.source})"))
     return "\n".join(lines)
 
 
@@ -71,10 +75,13 @@ def _completion(answer: Answer, content: str, question: str, history: list[Messa
     prompt_words = _words(question) + sum(_words(m.content) for m in history)
     return schemas.ChatCompletion(
         id=f"chatcmpl-{uuid.uuid4().hex}",
+        object="chat.completion",
         created=int(time.time()),
         model=MODEL_NAME,
-        choices=[schemas.ChatChoice(message=schemas.ChatCompletionMessage(content=content))],
-        usage=schemas.ChatUsage(
+        choices=[
+            Choice(index=0, finish_reason="stop", message=ChatCompletionMessage(role="assistant", content=content))
+        ],
+        usage=CompletionUsage(
             prompt_tokens=prompt_words, completion_tokens=_words(content), total_tokens=prompt_words + _words(content)
         ),
         citations=[schemas.Citation(**asdict(c)) for c in answer.citations],
@@ -82,33 +89,53 @@ def _completion(answer: Answer, content: str, question: str, history: list[Messa
     )
 
 
-def _chunk(completion_id: str, created: int, delta: dict[str, str], finish: str | None = None, **extra: Any) -> str:
-    payload = {
-        "id": completion_id,
-        "object": "chat.completion.chunk",
-        "created": created,
-        "model": MODEL_NAME,
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-        **extra,
-    }
-    return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
+class _Chunks:
+    """`chat.completion.chunk` objects of one completion, as SSE `data` fields."""
+
+    def __init__(self) -> None:
+        self.id, self.created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+
+    def __call__(self, delta: ChoiceDelta, finish: Any = None, **extra: Any) -> dict[str, str]:
+        chunk = ChatCompletionChunk(
+            id=self.id,
+            object="chat.completion.chunk",
+            created=self.created,
+            model=MODEL_NAME,
+            choices=[ChunkChoice(index=0, delta=delta, finish_reason=finish)],
+            **extra,
+        )
+        return {"data": chunk.model_dump_json(exclude_unset=True)}
 
 
-async def completion_chunks(answer: Answer, content: str) -> AsyncIterator[str]:
-    """OpenAI's streaming format: a role chunk, content chunks of a few words, a final chunk, then [DONE]."""
-    completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
-    yield _chunk(completion_id, created, {"role": "assistant", "content": ""})
-    pieces = _PIECES.findall(content)
-    for start in range(0, len(pieces), _WORDS_PER_CHUNK):
-        yield _chunk(completion_id, created, {"content": "".join(pieces[start : start + _WORDS_PER_CHUNK])})
-    citations = [asdict(c) for c in answer.citations]
-    yield _chunk(completion_id, created, {}, "stop", citations=citations, abstained=answer.abstained)
-    yield "data: [DONE]\n\n"
+async def completion_chunks(items: AsyncIterator[str | Answer]) -> AsyncIterator[dict[str, str]]:
+    """OpenAI's streaming format: a role chunk, the answer's sentences as they are verified, the Sources block,
+    a final chunk with the citations, then [DONE]."""
+    chunk = _Chunks()
+    yield chunk(ChoiceDelta(role="assistant", content=""))
+    shown = ""
+    try:
+        async for item in items:
+            if isinstance(item, Answer):
+                # Normally the Answer's text is what was streamed; an abstention decided at the end is added.
+                rest = item.answer[len(shown) :] if item.answer.startswith(shown) else "\n\n" + item.answer
+                tail = rest + (SOURCES_SEPARATOR + format_sources(item.citations) if item.citations else "")
+                if tail:
+                    yield chunk(ChoiceDelta(content=tail))
+                citations = [asdict(c) for c in item.citations]
+                yield chunk(ChoiceDelta(), "stop", citations=citations, abstained=item.abstained)
+            else:
+                shown += item
+                yield chunk(ChoiceDelta(content=item))
+    except Exception as exc:
+        error = stream_error_event(exc, "POST /v1/chat/completions")
+        yield {"data": str(error.data)}
+    yield {"data": "[DONE]"}
 
 
 @router.post(
     "/chat/completions",
     response_model=schemas.ChatCompletion,
+    response_model_exclude_none=True,
     summary="Réponse au format OpenAI (chat completions)",
     responses={
         200: {
@@ -120,22 +147,25 @@ async def completion_chunks(answer: Answer, content: str) -> AsyncIterator[str]:
     },
 )
 async def chat_completions(
-    body: schemas.ChatCompletionRequest, assistant: CurrentAssistant
-) -> schemas.ChatCompletion | StreamingResponse:
+    body: schemas.ChatCompletionRequest, request: Request, assistant: CurrentAssistant
+) -> schemas.ChatCompletion | Response:
     """Compatible avec les clients OpenAI : `model` est ignoré (toujours « essbot »), les messages `system`
     aussi. Le contenu se termine par un bloc « Sources : » ; le champ supplémentaire `citations` donne les
     sources sous forme structurée."""
     question, history = split_conversation(body.messages)
-    answer = await assistant.aask(question, history)  # errors here are still plain JSON errors
-    content = completion_text(answer)
     if body.stream:
-        return StreamingResponse(
-            completion_chunks(answer, content), media_type="text/event-stream", headers=SSE_HEADERS
-        )
-    return _completion(answer, content, question, history)
+        items = assistant.astream(question, history)
+        first = await until_disconnected(request, first_item(items))  # a bad question is still a JSON error
+        if isinstance(first, Response):
+            return first  # the client has gone
+        return event_stream(completion_chunks(with_first(first, items)))
+    answer = await until_disconnected(request, assistant.aask(question, history))
+    if isinstance(answer, Response):
+        return answer  # the client has gone
+    return _completion(answer, completion_text(answer), question, history)
 
 
 @router.get("/models", response_model=schemas.ModelList, summary="Modèles disponibles (format OpenAI)")
 async def list_models() -> schemas.ModelList:
     """Un seul modèle, « essbot », pour les clients qui listent les modèles avant de converser."""
-    return schemas.ModelList(data=[schemas.ModelCard(id=MODEL_NAME)])
+    return schemas.ModelList(data=[Model(id=MODEL_NAME, created=0, object="model", owned_by="essbot")])

@@ -36,8 +36,8 @@ def serve(
 
     Documentation interactive sur http://HOTE:PORT/docs. Réglages utiles (essbot.toml ou variables
     d'environnement) : ESSBOT_ADMIN_TOKEN (ajout et suppression de documents), ESSBOT_CORS_ORIGINS
-    (sites autorisés à appeler l'API), ESSBOT_RATE_LIMIT_PER_MINUTE, ESSBOT_MAX_BODY_KB, ESSBOT_MAX_UPLOAD_MB.
-    Un seul processus : l'index, la limite de débit et les réindexations sont en mémoire.
+    (sites autorisés à appeler l'API et à intégrer le widget), ESSBOT_TRUSTED_PROXIES (mandataires inverses dont
+    l'en-tête X-Forwarded-For est cru), ESSBOT_RATE_LIMIT_PER_MINUTE, ESSBOT_MAX_BODY_KB, ESSBOT_MAX_UPLOAD_MB.
     """
     import logging
 
@@ -55,6 +55,14 @@ def serve(
     # Loads the index first: a missing or incompatible index is reported in French (exit 1).
     app = create_app(settings, with_ui=not no_ui)
     click.echo(f"essbot : API sur http://{settings.host}:{settings.port} (documentation : /docs)", err=True)
+    # X-Forwarded-For is read by essbot itself, from trusted_proxies only (see server/ratelimit.py):
+    # uvicorn's own proxy handling would believe any loopback peer.
     uvicorn.run(
-        app, host=settings.host, port=settings.port, access_log=not no_access_log, server_header=False, log_level="info"
+        app,
+        host=settings.host,
+        port=settings.port,
+        access_log=not no_access_log,
+        server_header=False,
+        log_level="info",
+        proxy_headers=False,
     )

@@ -40,18 +40,26 @@ async def get_reindexer(request: Request) -> Reindexer:
     return reindexer
 
 
+def check_admin(settings: Settings, authorization: str | None) -> None:
+    """401 without a token, 403 with a wrong one (or when no admin token is configured on the server)."""
+    token = settings.admin_token.get_secret_value()
+    if not token:
+        raise HttpError(403, "admin_disabled", messages.API_ADMIN_DISABLED)
+    scheme, _, given = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        raise HttpError(401, "unauthorized", messages.API_ADMIN_TOKEN_MISSING, {"WWW-Authenticate": "Bearer"})
+    if not hmac.compare_digest(given.strip().encode("utf-8", "replace"), token.encode()):
+        raise HttpError(403, "forbidden", messages.API_ADMIN_TOKEN_WRONG)
+
+
 async def require_admin(
     settings: Annotated[Settings, Depends(get_settings)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
-    """401 without a token, 403 with a wrong one (or when no admin token is configured on the server)."""
-    if not settings.admin_token:
-        raise HttpError(403, "admin_disabled", messages.API_ADMIN_DISABLED)
-    if credentials is None or not credentials.credentials:
-        raise HttpError(401, "unauthorized", messages.API_ADMIN_TOKEN_MISSING, {"WWW-Authenticate": "Bearer"})
-    if not hmac.compare_digest(credentials.credentials.encode(), settings.admin_token.encode()):
-        raise HttpError(403, "forbidden", messages.API_ADMIN_TOKEN_WRONG)
+    """The admin token, as a dependency (documented in the OpenAPI schema as a bearer token)."""
+    check_admin(settings, f"Bearer {credentials.credentials}" if credentials else None)
 
 
 CurrentAssistant = Annotated[Assistant, Depends(get_assistant)]
 CurrentReindexer = Annotated[Reindexer, Depends(get_reindexer)]
+CurrentSettings = Annotated[Settings, Depends(get_settings)]

@@ -3,31 +3,42 @@
 An upload is written to a hidden temporary file inside the documents folder (ingestion ignores dot files),
 checked with the real loader, and only then renamed to its final name: a refused or corrupt file never
 reaches the folder, and the index in service is untouched until the background re-index swaps in a new one.
+Replacing an existing document needs `replace=true`; its previous version is kept as a hidden backup until
+the re-index has put the new one in service, and put back if that re-index fails.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
+import shutil
+import threading
 import uuid
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Annotated, BinaryIO
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.datastructures import UploadFile
 
 from essbot import messages
 from essbot.answer.engine import Assistant
+from essbot.answer.safety import check_text
 from essbot.config import Settings
 from essbot.ingest.loaders import LOADERS, SkippedFile
 from essbot.ingest.pipeline import chunk_document
 from essbot.server import schemas
-from essbot.server.deps import CurrentAssistant, CurrentReindexer, require_admin
+from essbot.server.deps import CurrentAssistant, CurrentReindexer, CurrentSettings, check_admin, require_admin
 from essbot.server.http_errors import HttpError
 from essbot.server.reindex import IndexingStatus, Reindexer
 
+logger = logging.getLogger("essbot.server")
+
 UPLOAD_PREFIX = ".upload-"
+BACKUP_PREFIX = ".backup-"
+MAX_NAME_BYTES = 255  # a file name, on every common file system
+MAX_SOURCE_BYTES = 1024
 _SAFE_NAME = re.compile(r"^\w[\w .,()'+-]*$")
 _COPY_BLOCK = 1 << 20
 
@@ -59,12 +70,39 @@ def list_documents(assistant: Assistant) -> list[schemas.Document]:
     ]
 
 
+def printable(raw: str, limit: int = 120) -> str:
+    """A user-given name as it can be echoed in a message: shortened, invalid characters replaced."""
+    short = raw[:limit] + ("…" if len(raw) > limit else "")
+    return short.encode("utf-8", "replace").decode("utf-8").replace("\x00", "?")
+
+
+def _byte_length(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
 def safe_file_name(raw: str) -> str:
     """The bare file name of an upload (no folder part), or an HttpError for anything unusual."""
     name = PureWindowsPath(PurePosixPath(raw).name).name.strip()
-    if not name or len(name) > 200 or not _SAFE_NAME.match(name) or name.startswith(("~$", ".")):
-        raise HttpError(400, "invalid_filename", messages.API_UPLOAD_BAD_NAME.format(name=raw[:200]))
+    if (
+        not name
+        or _byte_length(name) > MAX_NAME_BYTES
+        or check_text(name)
+        or not _SAFE_NAME.match(name)
+        or name.startswith(("~$", "."))
+    ):
+        raise HttpError(400, "invalid_filename", messages.API_UPLOAD_BAD_NAME.format(name=printable(raw)))
     return name
+
+
+def check_source(source: str) -> None:
+    """A 400 for a document name no file can have (null byte, invalid Unicode, too long)."""
+    parts = PurePosixPath(source).parts
+    if (
+        check_text(source)
+        or _byte_length(source) > MAX_SOURCE_BYTES
+        or any(_byte_length(part) > MAX_NAME_BYTES for part in parts)
+    ):
+        raise HttpError(400, "invalid_source", messages.API_DOCUMENT_BAD_NAME.format(source=printable(source)))
 
 
 class DocumentLibrary:
@@ -92,10 +130,15 @@ class DocumentLibrary:
                 messages.API_FOLDER_MISMATCH.format(folder=self.folder, index=index.path),
             )
 
-    def save_upload(self, raw_name: str, data: BinaryIO) -> tuple[str, bool]:
-        """Validate and store an uploaded file; returns (source, replaced). Blocking: run it in a thread."""
+    def save_upload(self, raw_name: str, data: BinaryIO, replace: bool = False) -> tuple[str, Path | None]:
+        """Validate and store an uploaded file; returns (source, backup of the replaced file or None).
+
+        Blocking: run it in a thread. An existing file is replaced only with `replace`, else 409.
+        """
         self.check_folder_matches_index()
         source = safe_file_name(raw_name)
+        if (self.folder / source).exists() and not replace:
+            raise HttpError(409, "document_exists", messages.API_UPLOAD_EXISTS.format(source=source))
         extension = Path(source).suffix.lower()
         if extension not in LOADERS:
             reason = messages.SKIP_UNSUPPORTED.format(
@@ -125,18 +168,38 @@ class DocumentLibrary:
                     422, "unreadable_file", messages.API_UPLOAD_REFUSED.format(source=source, reason=reason)
                 ) from exc
             target = self.folder / source
-            replaced = target.is_file()
+            backup = None
+            if target.is_file():
+                backup = self.folder / f"{BACKUP_PREFIX}{uuid.uuid4().hex}{extension}"
+                shutil.copy2(target, backup)
             os.replace(temporary, target)
-            return source, replaced
+            return source, backup
         finally:
             temporary.unlink(missing_ok=True)
 
+    def settle_backup(self, source: str, backup: Path) -> None:
+        """After the re-index: drop the backup when the new version is in service, else put it back."""
+        self.reindexer.wait_idle()
+        status = self.reindexer.status
+        if status.state == "succeeded":
+            backup.unlink(missing_ok=True)
+            return
+        logger.warning("re-index failed after replacing %s: previous version restored", source)
+        os.replace(backup, self.folder / source)
+
+    def keep_backup_until_live(self, source: str, backup: Path | None) -> None:
+        if backup is not None:
+            threading.Thread(
+                target=self.settle_backup, args=(source, backup), name="essbot-upload-backup", daemon=True
+            ).start()
+
     def resolve(self, source: str) -> Path:
         """The file of an indexed source, refusing anything outside the documents folder."""
+        check_source(source)
         root = self.folder.resolve()
         path = (self.folder / source).resolve()
         if ".." in PurePosixPath(source).parts or not path.is_relative_to(root) or not path.is_file():
-            raise HttpError(404, "document_not_found", messages.API_DOCUMENT_NOT_FOUND.format(source=source[:200]))
+            raise HttpError(404, "document_not_found", messages.API_DOCUMENT_NOT_FOUND.format(source=printable(source)))
         return path
 
     def delete(self, source: str) -> None:
@@ -176,12 +239,24 @@ _UPLOAD_BODY = {
 }
 
 
-@router.get("", response_model=schemas.DocumentList, summary="Lister les documents indexés")
+@router.get(
+    "",
+    response_model=schemas.DocumentList,
+    summary="Lister les documents indexés",
+    responses=_ADMIN_ERRORS,
+)
 async def get_documents(
+    request: Request,
+    settings: CurrentSettings,
     assistant: CurrentAssistant,
     reindexer: CurrentReindexer,
 ) -> schemas.DocumentList:
-    """Les documents de l'index en service, et l'état de la dernière réindexation."""
+    """Les documents de l'index en service, et l'état de la dernière réindexation.
+
+    Réservé à l'administrateur, sauf si le réglage `public_documents` le rend public.
+    """
+    if not settings.public_documents:
+        check_admin(settings, request.headers.get("authorization"))
     return schemas.DocumentList(
         documents=list_documents(assistant),
         chunks=len(assistant.retriever.index.chunks),
@@ -198,28 +273,37 @@ async def get_documents(
     openapi_extra=_UPLOAD_BODY,
     responses={
         **_ADMIN_ERRORS,
+        409: {"model": schemas.Error, "description": "Un document de ce nom existe : ajoutez replace=true."},
         413: {"model": schemas.Error},
         415: {"model": schemas.Error},
         422: {"model": schemas.Error, "description": "Fichier illisible, corrompu ou sans texte."},
     },
 )
 async def upload_document(
-    request: Request, library: Annotated[DocumentLibrary, Depends(get_library)]
+    request: Request,
+    library: Annotated[DocumentLibrary, Depends(get_library)],
+    replace: Annotated[bool, Query(description="Remplacer un document du même nom (sinon 409).")] = False,
 ) -> schemas.DocumentChange:
     """Enregistre le fichier (champ `file`) puis lance une réindexation incrémentale en arrière-plan.
 
     L'index en service continue de répondre ; le nouvel index le remplace dès qu'il est prêt
-    (suivi : `GET /v1/documents`, champ `indexing`). Réservé à l'administrateur (en-tête `Authorization: Bearer`).
+    (suivi : `GET /v1/documents`, champ `indexing`). Un document du même nom n'est remplacé qu'avec
+    `?replace=true` ; sa version précédente est gardée jusqu'à la mise en service du nouvel index.
+    Réservé à l'administrateur (en-tête `Authorization: Bearer`).
     """
     # The body is read only now, after the token check (a form parameter would be read before it).
     async with request.form(max_files=1, max_fields=4) as form:
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise HttpError(400, "missing_file", messages.API_UPLOAD_MISSING_FILE)
-        source, replaced = await asyncio.to_thread(library.save_upload, upload.filename, upload.file)
+        source, backup = await asyncio.to_thread(library.save_upload, upload.filename, upload.file, replace)
     library.reindexer.request()
+    library.keep_backup_until_live(source, backup)
     return schemas.DocumentChange(
-        source=source, status="indexing", replaced=replaced, message=messages.API_UPLOAD_ACCEPTED.format(source=source)
+        source=source,
+        status="indexing",
+        replaced=backup is not None,
+        message=messages.API_UPLOAD_ACCEPTED.format(source=source),
     )
 
 
@@ -229,7 +313,7 @@ async def upload_document(
     response_model=schemas.DocumentChange,
     summary="Supprimer un document",
     dependencies=[Depends(require_admin)],
-    responses={**_ADMIN_ERRORS, 404: {"model": schemas.Error}},
+    responses={**_ADMIN_ERRORS, 400: {"model": schemas.Error}, 404: {"model": schemas.Error}},
 )
 def delete_document(source: str, library: Annotated[DocumentLibrary, Depends(get_library)]) -> schemas.DocumentChange:
     """Supprime le fichier du dossier des documents puis réindexe en arrière-plan."""

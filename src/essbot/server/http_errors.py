@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -74,12 +75,47 @@ def describe_error(exc: EssbotError) -> tuple[int, str]:
     return 500, "essbot_error"
 
 
-def error_body(code: str, message: str) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message}}
+def error_body(code: str, message: str, request_id: str | None = None) -> dict[str, Any]:
+    # A lone surrogate echoed from the request (a field name, a file name) could not be encoded as UTF-8.
+    body: dict[str, Any] = {"code": code, "message": message.encode("utf-8", "replace").decode("utf-8")}
+    if request_id:
+        body["request_id"] = request_id
+    return {"error": body}
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(error_body(code, message), status_code=status, headers={**SECURITY_HEADERS, **(headers or {})})
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None, request_id: str | None = None
+) -> JSONResponse:
+    headers = {**SECURITY_HEADERS, **(headers or {})}
+    if request_id:
+        headers["X-Request-ID"] = request_id
+    return JSONResponse(error_body(code, message, request_id), status_code=status, headers=headers)
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+_PUBLIC_MESSAGES = {
+    "generation_failed": messages.API_GENERATION_FAILED,
+    "index_unavailable": messages.API_INDEX_UNAVAILABLE,
+    "embedding_unavailable": messages.API_INDEX_UNAVAILABLE,
+}
+
+
+def public_error(exc: EssbotError, where: str) -> tuple[int, str, str, str | None]:
+    """(status, code, message, request id) of an error shown to anonymous users.
+
+    A server-side failure (5xx) gets a generic French message and a request id; its details (provider's text,
+    endpoint, paths) go to the server log only, secrets masked by the log filter (essbot.redaction).
+    """
+    status, code = describe_error(exc)
+    if status < 500:
+        return status, code, exc.user_message, None
+    request_id = new_request_id()
+    logger.error("[%s] %s: %s (%s)", request_id, where, exc.user_message, exc.cause)
+    message = _PUBLIC_MESSAGES.get(code, messages.API_INTERNAL_ERROR)
+    return status, code, message.format(request_id=request_id), request_id
 
 
 def _field_problem(error: dict[str, Any]) -> str:
@@ -111,10 +147,8 @@ def validation_message(errors: Sequence[dict[str, Any]]) -> str:
 
 async def _essbot_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, EssbotError)
-    status, code = describe_error(exc)
-    if status >= 500:
-        logger.error("%s %s: %s (%s)", request.method, request.url.path, exc.user_message, exc.cause)
-    return error_response(status, code, exc.user_message, getattr(exc, "headers", None))
+    status, code, message, request_id = public_error(exc, f"{request.method} {request.url.path}")
+    return error_response(status, code, message, getattr(exc, "headers", None), request_id)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -138,8 +172,10 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("%s %s: unexpected error", request.method, request.url.path, exc_info=exc)
-    return error_response(500, "internal_error", messages.API_INTERNAL_ERROR)
+    request_id = new_request_id()
+    logger.error("[%s] %s %s: unexpected error", request_id, request.method, request.url.path, exc_info=exc)
+    message = messages.API_INTERNAL_ERROR.format(request_id=request_id)
+    return error_response(500, "internal_error", message, request_id=request_id)
 
 
 def install_error_handlers(app: FastAPI) -> None:

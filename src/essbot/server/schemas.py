@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from openai.types import Model as OpenAIModel
+from openai.types.chat import ChatCompletion as OpenAIChatCompletion
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from essbot.answer.safety import check_text
 
 
 class ErrorDetail(BaseModel):
@@ -72,6 +76,14 @@ class Filters(BaseModel):
     source: str | list[str] | None = Field(None, description="Préfixe(s) du nom de fichier source.")
     doc_type: str | list[str] | None = Field(None, description="pdf, html, markdown, text ou docx.")
 
+    @field_validator("source", "doc_type")
+    @classmethod
+    def _usable_text(cls, value: str | list[str] | None) -> str | list[str] | None:
+        for text in [value] if isinstance(value, str) else value or []:
+            if check_text(text):
+                raise ValueError(check_text(text))
+        return value
+
     def as_mapping(self) -> dict[str, str | list[str]]:
         return {key: value for key, value in self.model_dump().items() if value is not None}
 
@@ -102,7 +114,7 @@ class IndexingStatus(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok"]
-    index: str
+    index: str = Field(description="Nom du dossier de l'index (jamais son chemin).")
     chunks: int
     documents: int
     generator: str
@@ -159,43 +171,16 @@ class ChatCompletionRequest(BaseModel):
     stream: bool = False
 
 
-class ChatCompletionMessage(BaseModel):
-    role: Literal["assistant"] = "assistant"
-    content: str
+class ChatCompletion(OpenAIChatCompletion):
+    """OpenAI's `chat.completion` (the `openai` package's own type), with essbot's two extra fields.
 
+    `usage` counts words, not tokens: essbot has no tokenizer of its own.
+    """
 
-class ChatChoice(BaseModel):
-    index: int = 0
-    message: ChatCompletionMessage
-    finish_reason: Literal["stop"] = "stop"
-
-
-class ChatUsage(BaseModel):
-    """Approximate counts, in words: essbot has no tokenizer of its own."""
-
-    prompt_tokens: int
-    completion_tokens: int
-    total_tokens: int
-
-
-class ChatCompletion(BaseModel):
-    id: str
-    object: Literal["chat.completion"] = "chat.completion"
-    created: int
-    model: str
-    choices: list[ChatChoice]
-    usage: ChatUsage
     citations: list[Citation] = Field(description="Extension essbot : les sources citées dans la réponse.")
     abstained: bool = Field(description="Extension essbot : vrai quand les documents ne répondent pas.")
 
 
-class ModelCard(BaseModel):
-    id: str
-    object: Literal["model"] = "model"
-    created: int = 0
-    owned_by: str = "essbot"
-
-
 class ModelList(BaseModel):
     object: Literal["list"] = "list"
-    data: list[ModelCard]
+    data: list[OpenAIModel]

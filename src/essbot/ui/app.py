@@ -16,6 +16,7 @@ import chainlit as cl
 
 from essbot.answer.types import Answer, Message
 from essbot.errors import EssbotError
+from essbot.server.ratelimit import ClientLimiter, scope_client
 from essbot.ui import messages, rendering, runtime
 from essbot.ui.data_layer import FeedbackDataLayer
 from essbot.ui.feedback import AnswerRecord
@@ -66,6 +67,12 @@ async def answer_question(message: cl.Message) -> None:
     question = message.content
     history: list[Message] = list(cl.user_session.get(HISTORY_KEY) or [])
     reply = cl.Message(content="", author=messages.APP_NAME)
+    limiter = runtime.current().limiter
+    verdict = await limiter.hit(_client_address(limiter), "chat")
+    if not verdict.allowed:  # chat messages count like API requests (one budget per client)
+        reply.content = rendering.escape_markdown(verdict.message)
+        await reply.send()
+        return
     try:
         final = await _stream_answer(question, history, reply)
     except EssbotError as exc:
@@ -123,6 +130,15 @@ def source_elements(answer: Answer, documents_dir: Path) -> list[cl.Text | cl.Pd
 
 def _error_text(exc: EssbotError) -> str:
     return messages.ANSWER_ERROR.format(message=rendering.escape_markdown(exc.user_message))
+
+
+def _client_address(limiter: ClientLimiter) -> str:
+    """The address of the chat's client, as the rate limit sees it (trusted proxies only)."""
+    try:
+        scope = cl.context.session.environ.get("asgi.scope") or {}
+    except Exception:  # no websocket session (tests calling the callback directly)
+        return "unknown"
+    return scope_client(scope, limiter.trusted)
 
 
 def _client_type() -> str:

@@ -25,10 +25,12 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from essbot.config import Settings
+from essbot.server.ratelimit import ClientLimiter, parse_origins
 from essbot.ui import messages, runtime
 from essbot.ui.runtime import AssistantSource
 
@@ -49,8 +51,8 @@ class _State:
 
 
 def _allowed_origins(settings: Settings) -> list[str]:
-    origins = [origin.strip().rstrip("/") for origin in settings.cors_origins.split(",") if origin.strip()]
-    return origins or ["*"]
+    """Sites allowed to embed the chat (cors_origins); none by default, "null" never."""
+    return parse_origins(settings.cors_origins)
 
 
 def _french_translation() -> dict[str, Any]:
@@ -135,21 +137,39 @@ class ChatCORSMiddleware:
     """CORS of the chat under /chat as chainlit's widget needs it, whatever CORS the host app applies.
 
     The widget calls the chat server with credentials and PUT requests, which need the caller's origin echoed
-    back (never "*") and every method and header allowed. Added last, this layer is the outermost: it answers
-    the chat's preflight requests itself and sets the final CORS headers of the chat's responses.
+    back and every method and header allowed: only for the origins listed in cors_origins ("*" allows any
+    site, but then without credentials). Added last, this layer is the outermost: it answers the chat's
+    preflight requests itself and sets the final CORS headers of the chat's responses. A websocket opened
+    from a page of another, unlisted site is refused.
     """
 
     def __init__(self, app: ASGIApp, prefix: str, allow_origins: list[str]) -> None:
         self.app = app
         self.prefix = prefix
+        self.allow_origins = allow_origins
         self.cors = CORSMiddleware(
-            app, allow_origins=allow_origins, allow_credentials=True, allow_methods=["*"], allow_headers=["*"]
+            app,
+            allow_origins=allow_origins,
+            allow_credentials="*" not in allow_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
         )
+
+    def _cross_site_refused(self, scope: Scope) -> bool:
+        headers = Headers(scope=scope)
+        origin = headers.get("origin", "").rstrip("/")
+        if not origin or "*" in self.allow_origins or origin in self.allow_origins:
+            return False
+        return origin.split("://", 1)[-1] != headers.get("host", "")  # same host: the chat page itself
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] == "http" and (path == self.prefix or path.startswith(self.prefix + "/")):
+        if not (path == self.prefix or path.startswith(self.prefix + "/")):
+            await self.app(scope, receive, send)
+        elif scope["type"] == "http":
             await self.cors(scope, receive, send)
+        elif scope["type"] == "websocket" and self._cross_site_refused(scope):
+            await send({"type": "websocket.close", "code": 1008})
         else:
             await self.app(scope, receive, send)
 
@@ -196,7 +216,9 @@ def _remove_on_shutdown(app: FastAPI, root: Path) -> None:
     app.router.lifespan_context = lifespan
 
 
-def mount_ui(app: FastAPI, settings: Settings, assistant: AssistantSource = None) -> None:
+def mount_ui(
+    app: FastAPI, settings: Settings, assistant: AssistantSource = None, limiter: ClientLimiter | None = None
+) -> None:
     """Serve the chainlit chat under /chat and the embeddable widget at GET /widget.js.
 
     Pass the API's Assistant, or better a function returning the one in service (e.g. `lambda: live.current`),
@@ -206,7 +228,7 @@ def mount_ui(app: FastAPI, settings: Settings, assistant: AssistantSource = None
     root = prepare_app_root(settings)
     if _State.temporary_root:
         _remove_on_shutdown(app, root)
-    runtime.configure(settings, assistant)
+    runtime.configure(settings, assistant, limiter)
     script = widget_script(settings)
 
     async def widget_js() -> Response:

@@ -12,17 +12,22 @@ from collections.abc import Callable
 
 from essbot.answer.engine import Assistant
 from essbot.config import Settings, load_settings
+from essbot.server.ratelimit import ClientLimiter
 from essbot.ui.feedback import FeedbackStore
 
 AssistantSource = Assistant | Callable[[], Assistant] | None
 
 
 class UIRuntime:
-    """Settings, a lazily loaded Assistant (thread-safe, shared by every chat) and the feedback store."""
+    """Settings, a lazily loaded Assistant (thread-safe, shared by every chat), the feedback store and the rate
+    limiter of chat messages (the API's own when mounted in `essbot serve`, so a client has one budget)."""
 
-    def __init__(self, settings: Settings, assistant: AssistantSource = None) -> None:
+    def __init__(
+        self, settings: Settings, assistant: AssistantSource = None, limiter: ClientLimiter | None = None
+    ) -> None:
         self.settings = settings
         self.feedback = FeedbackStore(settings.feedback_db)
+        self.limiter = limiter or ClientLimiter.from_settings(settings)
         self._assistant = assistant if isinstance(assistant, Assistant) else None
         self._factory = assistant if callable(assistant) and not isinstance(assistant, Assistant) else None
         self._lock = threading.Lock()
@@ -46,9 +51,9 @@ class _Slot:
     runtime: UIRuntime | None = None
 
 
-def configure(settings: Settings, assistant: AssistantSource = None) -> UIRuntime:
+def configure(settings: Settings, assistant: AssistantSource = None, limiter: ClientLimiter | None = None) -> UIRuntime:
     """Set the Settings (and optionally an already loaded Assistant, or a factory) used by the chat UI."""
-    _Slot.runtime = UIRuntime(settings, assistant)
+    _Slot.runtime = UIRuntime(settings, assistant, limiter)
     return _Slot.runtime
 
 
