@@ -38,6 +38,13 @@ class Settings:
     max_file_mb: float = 50.0
     chunk_size_words: int = 160
     chunk_overlap_words: int = 24
+    # untrusted files (README, « Fichiers problématiques »): each file is parsed in a child process
+    parse_memory_mb: int = 512  # memory the parsing child may take beyond its start-up size
+    parse_timeout_s: float = 120.0  # per file
+    max_decompressed_mb: float = 50.0  # total inflated size of a zip-based file (.docx)
+    max_token_chars: int = 200  # longer « words » are cut (no real word or path is that long)
+    max_passage_chars: int = 6000  # longer passages are cut at a space
+    reindex_timeout_s: float = 1800.0  # a background re-index running longer is cancelled
 
     # retrieval
     top_k: int = 3  # measured best on the gold sets (see README, Évaluation)
@@ -92,6 +99,10 @@ class Settings:
         return int(self.max_file_mb * 1024 * 1024)
 
     @property
+    def max_decompressed_bytes(self) -> int:
+        return int(self.max_decompressed_mb * 1024 * 1024)
+
+    @property
     def embedding_model_id(self) -> str:
         """Identity of the configured embedding model as the manifest records it (same as EssbotEmbedding.model_id)."""
         return f"{self.embedding_backend}:{self.embedding_model}"
@@ -101,6 +112,8 @@ class Settings:
         return {
             "chunk_size_words": self.chunk_size_words,
             "chunk_overlap_words": self.chunk_overlap_words,
+            "max_token_chars": self.max_token_chars,
+            "max_passage_chars": self.max_passage_chars,
             "chunking_version": CHUNKING_VERSION,
         }
 

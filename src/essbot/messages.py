@@ -13,6 +13,14 @@ SKIP_PDF_ENCRYPTED = "PDF protégé par un mot de passe : retirez la protection 
 SKIP_PDF_NO_TEXT = "PDF sans couche texte (document numérisé ?) : passez-le d'abord dans un logiciel d'OCR"
 SKIP_DOCX_CORRUPT = "document Word illisible ou corrompu ({detail})"
 SKIP_UNREADABLE = "lecture impossible ({detail})"
+SKIP_ZIP_TOO_LARGE = (
+    "fichier compressé qui se décompresserait en {size_mb:.0f} Mo ({members} éléments ; limite {limit_mb:.0f} Mo, "
+    "voir max_decompressed_mb) : archive piégée ou document démesuré"
+)
+SKIP_PARSE_MEMORY = "analyse interrompue : mémoire dépassée (limite parse_memory_mb) ; fichier piégé ou démesuré"
+SKIP_PARSE_TIMEOUT = "analyse interrompue au bout de {seconds:g} s (limite parse_timeout_s) ; fichier piégé ou démesuré"
+SKIP_PARSE_CRASHED = "l'analyse du fichier a échoué brutalement ({detail}) ; fichier piégé ou endommagé"
+SKIP_TOO_NESTED = "structure trop profondément imbriquée pour être lue ; fichier piégé ou endommagé"
 
 # --- ingestion summary ---
 INGEST_SCANNING = "Analyse des documents"
@@ -27,6 +35,7 @@ INGEST_SKIPPED_LINE = "  ignoré : {source} — {reason}"
 INGEST_NO_FILES = "Aucun fichier trouvé dans {paths}."
 INGEST_NOTHING_INDEXED = "Aucun passage n'a pu être indexé : l'index n'a pas été modifié."
 INGEST_PATH_MISSING = "Chemin introuvable : {path}"
+INGEST_CANCELLED = "Indexation interrompue avant la fin : l'index n'a pas été modifié."
 
 # --- index errors ---
 INDEX_NOT_FOUND = (

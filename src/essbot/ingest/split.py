@@ -96,6 +96,17 @@ def chunk_id_for(source: str, page: int | None, path: tuple[str, ...], text: str
     return digest[:20]
 
 
+def cut_long_passage(text: str, max_chars: int) -> list[str]:
+    """Cut a passage longer than `max_chars` at spaces (hard cuts when a piece has none)."""
+    pieces: list[str] = []
+    while len(text) > max_chars:
+        cut = text.rfind(" ", max_chars // 2, max_chars + 1)
+        cut = cut if cut > 0 else max_chars
+        pieces.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    return [*pieces, text] if text else pieces
+
+
 def split_into_chunks(
     blocks: list[Block],
     *,
@@ -104,6 +115,7 @@ def split_into_chunks(
     doc_type: str,
     chunk_size_words: int,
     chunk_overlap_words: int,
+    max_passage_chars: int | None = None,
 ) -> list[Chunk]:
     """Cut cleaned blocks into chunks that never cross a page, a section or a legal article."""
     splitter = _splitter(chunk_size_words, chunk_overlap_words)
@@ -114,6 +126,8 @@ def split_into_chunks(
         # A legal article is kept whole when it fits the encoder, so it can be cited as one unit.
         limit = int(chunk_size_words * 1.4) if section.is_article else chunk_size_words
         pieces = [text] if len(text.split()) <= limit else splitter.split_text(text)
+        if max_passage_chars:
+            pieces = [part for piece in pieces for part in cut_long_passage(piece, max_passage_chars)]
         label = section.path[-1] if section.path else title
         for piece in pieces:
             chunk_id = chunk_id_for(source, section.page, section.path, piece)
