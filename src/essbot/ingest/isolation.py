@@ -45,16 +45,18 @@ def _memory_kb(field: str) -> int:
     return 0
 
 
-def _cap_memory(extra_mb: int) -> None:
-    """Cap this process's address space at its current size plus `extra_mb` (no-op where unsupported)."""
+def _cap_memory(extra_mb: int) -> int:
+    """Cap this process's address space at its current size plus `extra_mb`; the cap in kB, 0 if none."""
     try:
         import resource
     except ImportError:  # pragma: no cover - not on POSIX
-        return
-    current = _memory_kb("VmSize") * 1024
-    if current and extra_mb > 0:
-        limit = current + extra_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        return 0
+    current_kb = _memory_kb("VmSize")
+    if not current_kb or extra_mb <= 0:
+        return 0
+    limit_kb = current_kb + extra_mb * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit_kb * 1024, limit_kb * 1024))
+    return limit_kb
 
 
 def _warm_up(settings: Settings) -> None:
@@ -68,16 +70,32 @@ def _warm_up(settings: Settings) -> None:
     _splitter(settings.chunk_size_words, settings.chunk_overlap_words).split_text("Un texte. Deux phrases.")
 
 
+def _parse_one(path: Path, source: str, settings: Settings, cap_kb: int) -> tuple[str, Any, bool]:
+    """("ok", (doc, chunks), False) or ("skipped", French reason, whether memory ran out)."""
+    from essbot.ingest.pipeline import chunk_document
+
+    try:
+        return "ok", chunk_document(path, source, settings), False
+    except SkippedFile as skip:
+        reason, memory_error = skip.reason, isinstance(skip.__cause__, MemoryError)
+    except Exception as exc:
+        reason, memory_error = parser_failure_reason(path, exc), isinstance(exc, MemoryError)
+    # C parsers (lxml) report a failed allocation as a syntax error: a failure near the cap is the cap.
+    if memory_error or (cap_kb and _memory_kb("VmPeak") > 0.9 * cap_kb):
+        return "skipped", messages.SKIP_PARSE_MEMORY, True
+    return "skipped", reason, False
+
+
 def _serve(conn: Any, settings: Settings) -> None:
     """Worker loop: receive (path, source), answer ("ok", (doc, chunks), closing) or ("skipped", reason, closing).
 
     `closing` tells the parent that the worker exits after this answer.
     """
-    from essbot.ingest.pipeline import chunk_document
-
     _warm_up(settings)
-    _cap_memory(settings.parse_memory_mb)
-    baseline_kb = _memory_kb("VmRSS")
+    cap_kb = _cap_memory(settings.parse_memory_mb)
+    # Python keeps the memory a big file took, and VmPeak never goes down: a worker whose address space grew
+    # by more than a quarter of its allowance answers, then exits and is replaced by a fresh one.
+    recycle_at_kb = _memory_kb("VmSize") + settings.parse_memory_mb * 1024 // 4
     conn.send(("ready", os.getpid()))
     while True:
         try:
@@ -87,19 +105,8 @@ def _serve(conn: Any, settings: Settings) -> None:
         if request is None:
             return
         path, source = request
-        kind: str
-        payload: Any
-        try:
-            kind, payload = "ok", chunk_document(Path(path), source, settings)
-            memory_error = False
-        except SkippedFile as skip:
-            kind, payload = "skipped", skip.reason
-            memory_error = isinstance(skip.__cause__, MemoryError)
-        except Exception as exc:
-            kind, payload = "skipped", parser_failure_reason(Path(path), exc)
-            memory_error = isinstance(exc, MemoryError)
-        # Python keeps the memory a big file took: a worker that grew much is replaced by a fresh one.
-        closing = memory_error or _memory_kb("VmRSS") - baseline_kb > settings.parse_memory_mb * 1024 // 4
+        kind, payload, memory_error = _parse_one(Path(path), source, settings, cap_kb)
+        closing = memory_error or _memory_kb("VmPeak") > recycle_at_kb
         try:
             conn.send((kind, payload, closing))
         except MemoryError:
@@ -110,7 +117,7 @@ def _serve(conn: Any, settings: Settings) -> None:
 
 
 def worker_main() -> None:
-    """Entry point of the worker (`python -m essbot.ingest.isolation`): requests on stdin, answers on fd 3."""
+    """Entry point of the worker (`python -m essbot.ingest.isolation`): requests on stdin, answers on stdout."""
     # The answers get a private copy of stdout; stdout itself goes to stderr so a library's print cannot
     # corrupt them.
     answers = os.dup(1)
