@@ -151,6 +151,13 @@ API_DELETE_ACCEPTED = (
 )
 API_DOCUMENT_NOT_FOUND = "Document introuvable : « {source} ». La liste des documents est sur GET /v1/documents."
 API_REINDEX_FAILED = "La réindexation a échoué ; l'index précédent reste en service. Détail : {detail}"
+API_REINDEX_CANCELLED = "Réindexation annulée à la demande ; l'index précédent reste en service."
+API_REINDEX_TIMED_OUT = (
+    "Réindexation interrompue au bout de {seconds:g} s (limite reindex_timeout_s) ; l'index précédent reste en "
+    "service. Un fichier trop lourd est peut-être en cause : consultez la liste des documents."
+)
+API_REINDEX_CANCEL_ACCEPTED = "Réindexation en cours annulée ; l'index précédent reste en service."
+API_REINDEX_NOTHING_TO_CANCEL = "Aucune réindexation en cours."
 API_CHAT_NO_QUESTION = "La conversation ne contient aucun message de rôle « user » : aucune question à traiter."
 API_STREAM_FAILED = "La réponse n'a pas pu être terminée ; réessayez."
 API_FOLDER_MISMATCH = (
