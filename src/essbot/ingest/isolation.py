@@ -93,9 +93,10 @@ def _serve(conn: Any, settings: Settings) -> None:
     """
     _warm_up(settings)
     cap_kb = _cap_memory(settings.parse_memory_mb)
-    # Python keeps the memory a big file took, and VmPeak never goes down: a worker whose address space grew
-    # by more than a quarter of its allowance answers, then exits and is replaced by a fresh one.
-    recycle_at_kb = _memory_kb("VmSize") + settings.parse_memory_mb * 1024 // 4
+    # Python keeps the memory a big file took: a worker whose peak resident size grew by more than half its
+    # allowance answers, then exits and is replaced by a fresh one. (Ordinary files add about 120 MB once,
+    # for the modules and data the parsers load on first use.)
+    recycle_at_kb = _memory_kb("VmHWM") + settings.parse_memory_mb * 1024 // 2
     conn.send(("ready", os.getpid()))
     while True:
         try:
@@ -106,7 +107,7 @@ def _serve(conn: Any, settings: Settings) -> None:
             return
         path, source = request
         kind, payload, memory_error = _parse_one(Path(path), source, settings, cap_kb)
-        closing = memory_error or _memory_kb("VmPeak") > recycle_at_kb
+        closing = memory_error or _memory_kb("VmHWM") > recycle_at_kb
         try:
             conn.send((kind, payload, closing))
         except MemoryError:
