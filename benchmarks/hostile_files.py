@@ -41,7 +41,10 @@ with IsolatedParser(Settings().replace(**changes)) as parser:
 print(json.dumps({
     "seconds": round(time.perf_counter() - started, 2),
     "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
-    "caller_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    # VmHWM, not ru_maxrss: the latter keeps the high-water mark of the process that forked this one.
+    "caller_peak_rss_mb": round(int(next(
+        line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM")
+    )) / 1024, 1),
     "result": result,
 }))
 """
