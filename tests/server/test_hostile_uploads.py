@@ -72,6 +72,8 @@ def slow_parse_server(tmp_path: Path, api_corpus: Corpus) -> Iterator[Server]:
         ESSBOT_RATE_LIMIT_PER_MINUTE="0",
         ESSBOT_REINDEX_TIMEOUT_S="20",
         ESSBOT_PARSE_TIMEOUT_S="600",
+        # Enough memory for the nested HTML below to be slow (about a minute) rather than stopped by the cap.
+        ESSBOT_PARSE_MEMORY_MB="2048",
     )
     yield server
     stop_server(server)
