@@ -43,6 +43,13 @@ class Settings:
     chunk_size_words: int = 160
     chunk_overlap_words: int = 24
     legi_date: str = ""  # AAAA-MM-JJ: law texts (LEGI) are indexed in their version in force that day; "" = today
+    # untrusted files (README, « Fichiers problématiques »): each file is parsed in a child process
+    parse_memory_mb: int = 512  # memory the parsing child may take beyond its start-up size
+    parse_timeout_s: float = 120.0  # per file
+    max_decompressed_mb: float = 50.0  # total inflated size of a zip-based file (.docx)
+    max_token_chars: int = 200  # longer « words » are cut (no real word or path is that long)
+    max_passage_chars: int = 6000  # longer passages are cut at a space
+    reindex_timeout_s: float = 1800.0  # a background re-index running longer is cancelled
 
     # retrieval
     top_k: int = 3  # measured best on the gold sets (see README, Évaluation)
@@ -59,7 +66,7 @@ class Settings:
     followup_keep_margin: float = 0.25  # keep the standalone search when context loses this share of own words
     followup_min_information: float = 5.0  # IDF mass above which a question without pronoun stands alone
     abstain_min_coverage: float = 0.26  # chosen on the dev splits (evals/calibrate_abstention.py)
-    abstain_min_sentence: float = 0.24
+    abstain_min_sentence: float = 0.28
     abstain_min_dense: float = -1.0  # < 0: the floor calibrated for the embedding model, if any
     extractive_min_ratio: float = 0.75  # extra sentences must score this share of the best one
     extractive_max_sentences: int = 3
@@ -124,6 +131,10 @@ class Settings:
             ) from exc
 
     @property
+    def max_decompressed_bytes(self) -> int:
+        return int(self.max_decompressed_mb * 1024 * 1024)
+
+    @property
     def embedding_model_id(self) -> str:
         """Identity of the configured embedding model as the manifest records it (same as EssbotEmbedding.model_id)."""
         return f"{self.embedding_backend}:{self.embedding_model}"
@@ -133,6 +144,8 @@ class Settings:
         signature: dict[str, Any] = {
             "chunk_size_words": self.chunk_size_words,
             "chunk_overlap_words": self.chunk_overlap_words,
+            "max_token_chars": self.max_token_chars,
+            "max_passage_chars": self.max_passage_chars,
             "chunking_version": CHUNKING_VERSION,
         }
         if self.legi_date:  # another date keeps other versions of the law articles

@@ -43,6 +43,10 @@ class NothingIndexedError(EssbotError):
     """Ingestion produced no usable passage."""
 
 
+class IngestCancelledError(EssbotError):
+    """An ingestion was cancelled (by request or because it ran past its time limit) before publishing."""
+
+
 class QuestionError(EssbotError):
     """The question or the conversation history cannot be used (empty, too long, malformed)."""
 

@@ -26,6 +26,14 @@ LEGI_UNTIL = " jusqu'au {end}"
 SKIP_LEGI_NONE_IN_FORCE = "archive LEGI sans article en vigueur au {at} ({count} versions d'articles lues)"
 SKIP_LEGI_ARCHIVE_CORRUPT = "archive .tar.gz illisible ou corrompue ({detail})"
 SKIP_LEGI_MEMBER_TOO_LARGE = "fichier trop volumineux pour un article LEGI (plus de 4 Mo)"
+SKIP_ZIP_TOO_LARGE = (
+    "fichier compressé qui se décompresserait en {size_mb:.0f} Mo ({members} éléments ; limite {limit_mb:.0f} Mo, "
+    "voir max_decompressed_mb) : archive piégée ou document démesuré"
+)
+SKIP_PARSE_MEMORY = "analyse interrompue : mémoire dépassée (limite parse_memory_mb) ; fichier piégé ou démesuré"
+SKIP_PARSE_TIMEOUT = "analyse interrompue au bout de {seconds:g} s (limite parse_timeout_s) ; fichier piégé ou démesuré"
+SKIP_PARSE_CRASHED = "l'analyse du fichier a échoué brutalement ({detail}) ; fichier piégé ou endommagé"
+SKIP_TOO_NESTED = "structure trop profondément imbriquée pour être lue ; fichier piégé ou endommagé"
 
 # --- ingestion summary ---
 INGEST_SCANNING = "Analyse des documents"
@@ -40,6 +48,7 @@ INGEST_SKIPPED_LINE = "  ignoré : {source} — {reason}"
 INGEST_NO_FILES = "Aucun fichier trouvé dans {paths}."
 INGEST_NOTHING_INDEXED = "Aucun passage n'a pu être indexé : l'index n'a pas été modifié."
 INGEST_PATH_MISSING = "Chemin introuvable : {path}"
+INGEST_CANCELLED = "Indexation interrompue avant la fin : l'index n'a pas été modifié."
 
 # --- index errors ---
 INDEX_NOT_FOUND = (
@@ -193,6 +202,13 @@ API_DOCUMENT_NOT_FOUND = (
     "Document introuvable : « {source} ». La liste des documents est sur GET /v1/documents (jeton d'administration)."
 )
 API_REINDEX_FAILED = "La réindexation a échoué ; l'index précédent reste en service. Détail : {detail}"
+API_REINDEX_CANCELLED = "Réindexation annulée à la demande ; l'index précédent reste en service."
+API_REINDEX_TIMED_OUT = (
+    "Réindexation interrompue au bout de {seconds:g} s (limite reindex_timeout_s) ; l'index précédent reste en "
+    "service. Un fichier trop lourd est peut-être en cause : consultez la liste des documents."
+)
+API_REINDEX_CANCEL_ACCEPTED = "Réindexation en cours annulée ; l'index précédent reste en service."
+API_REINDEX_NOTHING_TO_CANCEL = "Aucune réindexation en cours."
 API_CHAT_NO_QUESTION = "La conversation ne contient aucun message de rôle « user » : aucune question à traiter."
 API_STREAM_FAILED = (
     "La réponse n'a pas pu être terminée ; réessayez (référence à donner à l'administrateur : {request_id})."

@@ -83,3 +83,16 @@ def test_a_closed_question_opens_on_yes_or_no_with_its_reason() -> None:
     question = "Une régie de quartier peut-elle répondre à un marché ?"
     best = score_sentences(question, question, [passage], TermWeights({}, 1))[0]
     assert best.sentence.startswith("Oui, une régie de quartier peut répondre")
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Où une coopérative doit-elle publier son budget et ses comptes ?", "other"),
+        ("Qui fixe la rémunération des dirigeants d'une association ?", "who"),
+        ("Quand une régie fusionne avec une autre, faut-il une nouvelle déclaration ?", "yesno"),
+        ("À combien s'élève l'aide au démarrage ?", "money"),
+    ],
+)
+def test_words_about_money_or_time_do_not_make_the_question_ask_for_them(question: str, kind: str) -> None:
+    assert question_kind(question) == kind

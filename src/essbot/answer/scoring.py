@@ -57,13 +57,15 @@ _METADATA = re.compile(
 )
 
 _INTERROGATIVE = r"qui|que|qu['’]|quoi|quel|quelle|quels|quelles|comment|combien|où|quand|pourquoi|lequel|laquelle"
+_CONDITIONAL_WHEN = re.compile(r"^\s*(?:et\s+)?(?:quand|lorsqu['’]?\w*)\b[^?,]*,", re.IGNORECASE)
 _SHARE = re.compile(r"pourcentage|%|\btaux\b|\bpart\b|\bproportion|\bratio\b", re.IGNORECASE)
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "money",
         re.compile(
-            r"\bcombien (?:co[uû]te|co[uû]tent|faut-il (?:payer|verser|prévoir))|\b(?:co[uû]t|prix|tarif|budget|"
-            r"salaire|rémunération|cotisation|montant|somme)s?\b",
+            r"\bcombien (?:co[uû]te|co[uû]tent|faut-il (?:payer|verser|prévoir)|verse|reçoit|perçoit)|\bà combien\b"
+            r"|\bquel(?:le)?s? (?:(?:est|sont|était) )?(?:le |la |les )?(?:co[uû]t|prix|tarif|montant|budget|salaire|"
+            r"rémunération|cotisation|somme)s?\b",
             re.IGNORECASE,
         ),
     ),
@@ -113,10 +115,13 @@ def question_kind(question: str) -> str:
     for kind, pattern in _KINDS:
         if kind == "money" and _SHARE.search(q):
             continue  # « quelle part du budget »: a share, not an amount
+        if kind == "date" and _CONDITIONAL_WHEN.search(q):
+            continue  # « Quand deux associations fusionnent, faut-il… ? »: a condition, not a date asked
         if pattern.search(q):
             return kind
-    rest = re.sub(r"^\s*est-ce qu['’]?", "", q, flags=re.IGNORECASE)
-    if _YES_NO.search(q) and not re.search(rf"\b(?:{_INTERROGATIVE})\b", rest, re.IGNORECASE):
+    main = q[_CONDITIONAL_WHEN.search(q).end() :] if _CONDITIONAL_WHEN.search(q) else q  # the clause asked
+    rest = re.sub(r"^\s*est-ce qu['’]?", "", main.strip(), flags=re.IGNORECASE)
+    if _YES_NO.search(main) and not re.search(rf"\b(?:{_INTERROGATIVE})\b", rest, re.IGNORECASE):
         return "yesno"
     return "other"
 

@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 
 _TOKEN = re.compile(r"\w+")
+# No French word comes near this length; longer runs are cut so a hostile « word » costs nothing to stem.
+MAX_TERM_CHARS = 64
 # "L. 3332-17-1", "L3332-17-1" and "art. L 3332-17-1" all become the single token "l3332_17_1".
 _CODE_ARTICLE = re.compile(r"\b([lrd])\.?\s?(\d{1,4}(?:-\d+)+)\b", re.IGNORECASE)
 # "9e", "9ème", "9eme", "9è" : the same ordinal.
@@ -93,7 +95,9 @@ def tokenize_french(text: str) -> list[str]:
     text = _ORDINAL.sub(r"\1e", text)
     text = fold_accents(_ELISION.sub(" ", text.lower()))
     stop = _stopwords()
-    words = [word for word in _TOKEN.findall(text) if word not in stop and (len(word) > 1 or word.isdigit())]
+    words = [
+        word[:MAX_TERM_CHARS] for word in _TOKEN.findall(text) if word not in stop and (len(word) > 1 or word.isdigit())
+    ]
     stemmer = _stemmer()
     return [word if "_" in word or word.isdigit() else _unify(stemmer.stemWord(word)) for word in words]
 

@@ -313,8 +313,35 @@ LOADERS: dict[str, Loader] = {
 }
 
 
-def load_document(path: Path, source: str, max_bytes: int) -> LoadedDocument:
-    """Load any supported file, or raise SkippedFile with the French reason."""
+# Formats that are zip archives: their members are checked before any parser inflates them.
+ZIP_FORMATS = {".docx"}
+MAX_ZIP_MEMBERS = 5000
+
+
+def check_zip_expansion(path: Path, max_decompressed_bytes: int) -> None:
+    """Refuse a zip-based file whose members would inflate beyond the limit (a zip bomb) before reading it.
+
+    The sizes declared in the central directory are a sound bound: `zipfile` stops each member at its
+    declared size and fails on any extra byte.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+        raise SkippedFile(messages.SKIP_DOCX_CORRUPT.format(detail=type(exc).__name__)) from exc
+    total = sum(member.file_size for member in members)
+    if len(members) > MAX_ZIP_MEMBERS or total > max_decompressed_bytes:
+        raise SkippedFile(
+            messages.SKIP_ZIP_TOO_LARGE.format(
+                size_mb=total / 1024 / 1024, members=len(members), limit_mb=max_decompressed_bytes / 1024 / 1024
+            )
+        )
+
+
+def load_document(
+    path: Path, source: str, max_bytes: int, max_decompressed_bytes: int = 50 * 1024 * 1024
+) -> LoadedDocument:
+    """Load any supported file, or raise SkippedFile with the French reason (whatever the parser raised)."""
     loader = LOADERS.get(path.suffix.lower())
     if loader is None:
         accepted = ", ".join(sorted([*LOADERS, ".xml (LEGI)", ".tar.gz (LEGI)"]))
@@ -324,9 +351,30 @@ def load_document(path: Path, source: str, max_bytes: int) -> LoadedDocument:
         raise SkippedFile(messages.SKIP_EMPTY)
     if size > max_bytes:
         raise SkippedFile(messages.SKIP_TOO_LARGE.format(size_mb=size / 1024 / 1024, limit_mb=max_bytes / 1024 / 1024))
+    if path.suffix.lower() in ZIP_FORMATS:
+        check_zip_expansion(path, max_decompressed_bytes)
     try:
         doc = loader(path, source)
+    except SkippedFile:
+        raise
     except OSError as exc:
         raise SkippedFile(messages.SKIP_UNREADABLE.format(detail=exc.strerror or exc)) from exc
+    except Exception as exc:  # a damaged file must skip itself, never stop the whole ingestion
+        raise SkippedFile(parser_failure_reason(path, exc)) from exc
     doc.updated = doc.updated or dates.file_date(path)
     return doc
+
+
+def parser_failure_reason(path: Path, exc: BaseException) -> str:
+    """The one-line French reason for a parser (or cleaner) that raised on a file."""
+    if isinstance(exc, MemoryError):
+        return messages.SKIP_PARSE_MEMORY
+    if isinstance(exc, RecursionError):
+        return messages.SKIP_TOO_NESTED
+    template = {".docx": messages.SKIP_DOCX_CORRUPT, ".pdf": messages.SKIP_PDF_CORRUPT}.get(
+        path.suffix.lower(), messages.SKIP_UNREADABLE
+    )
+    kind = type(exc)
+    # "zlib.error" says more than "error".
+    detail = kind.__name__ if kind.__name__[0].isupper() else f"{kind.__module__}.{kind.__name__}"
+    return template.format(detail=detail)

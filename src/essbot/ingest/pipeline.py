@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,7 +16,7 @@ import numpy as np
 
 from essbot import messages
 from essbot.config import Settings
-from essbot.errors import EssbotError, NothingIndexedError
+from essbot.errors import EssbotError, IngestCancelledError, NothingIndexedError
 from essbot.index.store import (
     FileRecord,
     Manifest,
@@ -25,8 +27,9 @@ from essbot.index.store import (
     read_manifest,
 )
 from essbot.ingest.clean import clean_document
+from essbot.ingest.isolation import IsolatedParser, ParsingCancelled
 from essbot.ingest.legi import chunk_legi, is_legi_path
-from essbot.ingest.loaders import LoadedDocument, SkippedFile, load_document
+from essbot.ingest.loaders import LoadedDocument, SkippedFile, load_document, parser_failure_reason
 from essbot.ingest.split import Chunk, split_into_chunks
 
 if TYPE_CHECKING:  # the embedding stack (llama-index) is only imported when something must be embedded
@@ -101,24 +104,44 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def cut_long_words(text: str, max_chars: int) -> str:
+    """Cut every run of non-space characters longer than `max_chars`: such a « word » is no text."""
+    return re.sub(rf"\S{{{max_chars + 1},}}", lambda match: match.group()[:max_chars], text)
+
+
 def chunk_document(path: Path, source: str, settings: Settings) -> tuple[LoadedDocument, list[Chunk]]:
-    """Load, clean and split one file as ingestion does; SkippedFile (French reason) when it cannot."""
+    """Load, clean and split one file as ingestion does, in this process; SkippedFile (French reason) when it cannot.
+
+    Runs the parsers on the file as is: for untrusted files use `IsolatedParser`, which runs this in a child
+    process under memory and time limits.
+    """
     if is_legi_path(path):
         return chunk_legi(path, source, settings)
-    doc = load_document(path, source, settings.max_file_bytes)
-    chunks = split_into_chunks(
-        clean_document(doc),
-        source=source,
-        title=doc.title,
-        doc_type=doc.doc_type,
-        chunk_size_words=settings.chunk_size_words,
-        chunk_overlap_words=settings.chunk_overlap_words,
-        updated=doc.updated,
-        section_dates=doc.section_dates,
-    )
+    doc = load_document(path, source, settings.max_file_bytes, settings.max_decompressed_bytes)
+    try:
+        for page in doc.pages:
+            page.text = cut_long_words(page.text, settings.max_token_chars)
+        chunks = split_into_chunks(
+            clean_document(doc),
+            source=source,
+            title=doc.title,
+            doc_type=doc.doc_type,
+            chunk_size_words=settings.chunk_size_words,
+            chunk_overlap_words=settings.chunk_overlap_words,
+            updated=doc.updated,
+            section_dates=doc.section_dates,
+            max_passage_chars=settings.max_passage_chars,
+        )
+    except Exception as exc:  # cleaning and splitting must not stop ingestion either
+        raise SkippedFile(parser_failure_reason(path, exc)) from exc
     if not chunks:
         raise SkippedFile(messages.SKIP_NO_TEXT)
     return doc, chunks
+
+
+def _check_stop(should_stop: Callable[[], bool]) -> None:
+    if should_stop():
+        raise IngestCancelledError(messages.INGEST_CANCELLED)
 
 
 def embedding_key(model_id: str, text: str) -> str:
@@ -134,13 +157,20 @@ def _progress(iterable, total: int, desc: str, enabled: bool):  # type: ignore[n
 
 
 def embed_missing(
-    texts: list[str], model: EssbotEmbedding, cache: dict[str, np.ndarray], batch_size: int, progress: bool
+    texts: list[str],
+    model: EssbotEmbedding,
+    cache: dict[str, np.ndarray],
+    batch_size: int,
+    progress: bool,
+    should_stop: Callable[[], bool] | None = None,
 ) -> int:
     """Embed every text whose key is not in `cache` (each distinct text once), filling the cache."""
     keys = {embedding_key(model.model_id, text): text for text in texts}
     todo = sorted((key for key in keys if key not in cache), key=lambda key: len(keys[key]))
     batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
     for batch in _progress(batches, len(batches), messages.INGEST_EMBEDDING, progress and bool(batches)):
+        if should_stop is not None:
+            _check_stop(should_stop)
         for key, vector in zip(batch, model.encode_passages([keys[key] for key in batch]), strict=True):
             cache[key] = vector
     return len(todo)
@@ -153,8 +183,34 @@ def ingest(
     rebuild: bool = False,
     progress: bool = False,
     embedding: EssbotEmbedding | None = None,
+    parser: IsolatedParser | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> IngestReport:
-    """Bring the index at settings.index_dir in step with the files under `paths`."""
+    """Bring the index at settings.index_dir in step with the files under `paths`.
+
+    Files are parsed by `parser` (a child process under memory and time limits; one is started for this run
+    when none is given). When `should_stop` turns true, the run stops with IngestCancelledError and the index
+    is left as it was.
+    """
+    stop = should_stop or (lambda: False)
+    with ExitStack() as stack:
+        if parser is None:
+            parser = stack.enter_context(IsolatedParser(settings, should_stop=stop))
+        try:
+            return _ingest(paths, settings, rebuild, progress, embedding, parser, stop)
+        except ParsingCancelled as exc:
+            raise IngestCancelledError(messages.INGEST_CANCELLED, str(exc)) from exc
+
+
+def _ingest(
+    paths: Sequence[Path],
+    settings: Settings,
+    rebuild: bool,
+    progress: bool,
+    embedding: EssbotEmbedding | None,
+    parser: IsolatedParser,
+    stop: Callable[[], bool],
+) -> IngestReport:
     started = time.perf_counter()
     index_dir = settings.index_dir
     report = IngestReport(index_dir)
@@ -169,6 +225,7 @@ def ingest(
         records: dict[str, FileRecord] = {}
         new_chunks: dict[str, list[Chunk]] = {}
         for path, source in _progress(files, len(files), messages.INGEST_SCANNING, progress):
+            _check_stop(stop)
             stat = path.stat()
             old = old_records.get(source)
             if old and old.size == stat.st_size and old.mtime_ns == stat.st_mtime_ns:
@@ -181,7 +238,7 @@ def ingest(
             record = FileRecord(source, digest, stat.st_size, stat.st_mtime_ns)
             records[source] = record
             try:
-                doc, chunks = chunk_document(path, source, settings)
+                doc, chunks = parser.chunk(path, source)
             except SkippedFile as skip:
                 record.skipped = skip.reason
                 continue
@@ -209,7 +266,7 @@ def ingest(
             _persist_manifest_stats(index_dir, old_manifest, records)
             report.seconds = time.perf_counter() - started
             return report
-        _rebuild(report, settings, old_manifest, records, new_chunks, embedding, progress)
+        _rebuild(report, settings, old_manifest, records, new_chunks, embedding, progress, stop)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -232,6 +289,7 @@ def _rebuild(
     new_chunks: dict[str, list[Chunk]],
     embedding: EssbotEmbedding | None,
     progress: bool,
+    stop: Callable[[], bool],
 ) -> None:
     from essbot.index.embeddings import create_embedding
 
@@ -261,8 +319,9 @@ def _rebuild(
         raise NothingIndexedError(messages.INGEST_NOTHING_INDEXED)
 
     report.embedded = embed_missing(
-        [c.embed_text for c in chunks], model, cache, settings.embedding_batch_size, progress
+        [c.embed_text for c in chunks], model, cache, settings.embedding_batch_size, progress, stop
     )
+    _check_stop(stop)
     vectors = np.stack([cache[embedding_key(model.model_id, c.embed_text)] for c in chunks]).astype(np.float32)
     manifest = Manifest(model.model_id, model.dim, settings.splitter_signature(), files=records)
     publish_index(settings.index_dir, manifest, chunks, vectors)

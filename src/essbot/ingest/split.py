@@ -117,6 +117,17 @@ def chunk_id_for(source: str, page: int | None, path: tuple[str, ...], text: str
     return digest[:20]
 
 
+def cut_long_passage(text: str, max_chars: int) -> list[str]:
+    """Cut a passage longer than `max_chars` at spaces (hard cuts when a piece has none)."""
+    pieces: list[str] = []
+    while len(text) > max_chars:
+        cut = text.rfind(" ", max_chars // 2, max_chars + 1)
+        cut = cut if cut > 0 else max_chars
+        pieces.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    return [*pieces, text] if text else pieces
+
+
 def split_into_chunks(
     blocks: list[Block],
     *,
@@ -127,6 +138,7 @@ def split_into_chunks(
     chunk_overlap_words: int,
     updated: str | None = None,
     section_dates: Mapping[str, str] | None = None,
+    max_passage_chars: int | None = None,
 ) -> list[Chunk]:
     """Cut cleaned blocks into chunks that never cross a page, a section or a legal article.
 
@@ -142,6 +154,8 @@ def split_into_chunks(
         # A legal article is kept whole when it fits the encoder, so it can be cited as one unit.
         limit = int(chunk_size_words * 1.4) if section.is_article else chunk_size_words
         pieces = [text] if len(text.split()) <= limit else splitter.split_text(text)
+        if max_passage_chars:
+            pieces = [part for piece in pieces for part in cut_long_passage(piece, max_passage_chars)]
         label = section.path[-1] if section.path else title
         article = article_number(label) if section.is_article else None
         dated = next((section_dates[h] for h in reversed(section.path) if h in section_dates), updated)

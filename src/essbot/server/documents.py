@@ -26,8 +26,8 @@ from essbot import messages
 from essbot.answer.engine import Assistant
 from essbot.answer.safety import check_text
 from essbot.config import Settings
+from essbot.ingest.isolation import IsolatedParser
 from essbot.ingest.loaders import LOADERS, SkippedFile
-from essbot.ingest.pipeline import chunk_document
 from essbot.server import schemas
 from essbot.server.deps import CurrentAssistant, CurrentReindexer, CurrentSettings, check_admin, require_admin
 from essbot.server.http_errors import HttpError
@@ -50,6 +50,8 @@ def status_model(status: IndexingStatus) -> schemas.IndexingStatus:
         finished_at=status.finished_at,
         message=status.message,
         generation=status.generation,
+        pending=status.pending,
+        timeout_s=status.timeout_s,
     )
 
 
@@ -113,6 +115,9 @@ class DocumentLibrary:
         self.folder = settings.documents_dir
         self.reindexer = reindexer
         self.max_bytes = min(int(settings.max_upload_mb * 1024 * 1024), settings.max_file_bytes)
+        # Uploads are checked by their own parsing child (one at a time), never in the server process.
+        self._parser = IsolatedParser(settings)
+        self._parser_lock = threading.Lock()
 
     def _too_large(self) -> HttpError:
         return HttpError(
@@ -157,7 +162,8 @@ class DocumentLibrary:
                         raise self._too_large()
                     out.write(block)
             try:
-                chunk_document(temporary, source, self.settings)  # exactly what ingestion will do
+                with self._parser_lock:
+                    self._parser.chunk(temporary, source)  # exactly what ingestion will do
             except SkippedFile as skip:
                 raise HttpError(
                     422, "unreadable_file", messages.API_UPLOAD_REFUSED.format(source=source, reason=skip.reason)
@@ -305,6 +311,20 @@ async def upload_document(
         replaced=backup is not None,
         message=messages.API_UPLOAD_ACCEPTED.format(source=source),
     )
+
+
+@router.post(
+    "/indexing/cancel",
+    response_model=schemas.IndexingStatus,
+    summary="Annuler la réindexation en cours",
+    dependencies=[Depends(require_admin)],
+    responses={**_ADMIN_ERRORS, 409: {"model": schemas.Error, "description": "Aucune réindexation en cours."}},
+)
+def cancel_indexing(reindexer: CurrentReindexer) -> schemas.IndexingStatus:
+    """Arrête la réindexation en cours et vide la file d'attente ; l'index en service reste inchangé."""
+    if not reindexer.cancel():
+        raise HttpError(409, "nothing_to_cancel", messages.API_REINDEX_NOTHING_TO_CANCEL)
+    return status_model(reindexer.status)
 
 
 @router.delete(

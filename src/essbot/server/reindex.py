@@ -19,15 +19,16 @@ from essbot import messages
 from essbot.answer.engine import Assistant
 from essbot.answer.generators import ExtractiveGenerator
 from essbot.config import Settings
-from essbot.errors import EssbotError
+from essbot.errors import EssbotError, IngestCancelledError
 from essbot.index.embeddings import EssbotEmbedding, create_embedding
 from essbot.index.store import VectorIndex, index_lock
+from essbot.ingest.isolation import IsolatedParser
 from essbot.ingest.pipeline import ingest
 from essbot.retrieve import HybridRetriever
 
 logger = logging.getLogger("essbot.server")
 
-State = Literal["idle", "running", "succeeded", "failed"]
+State = Literal["idle", "running", "succeeded", "failed", "cancelled"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,6 +38,8 @@ class IndexingStatus:
     finished_at: float | None = None
     message: str = ""
     generation: int = 0  # indexes swapped in since start-up
+    pending: bool = False  # another run is queued after the current one
+    timeout_s: float = 0.0  # a run lasting longer is cancelled
 
 
 class LiveAssistant:
@@ -69,7 +72,9 @@ class Reindexer:
     """Runs incremental ingests of the documents folder in one background thread, one at a time.
 
     Requests made while an ingest runs are merged into one more run afterwards, so the last upload is
-    always indexed and two ingests never overlap.
+    always indexed and two ingests never overlap. A run can be cancelled, and is cancelled when it lasts
+    longer than settings.reindex_timeout_s; files are parsed in a child process (IsolatedParser) kept from
+    one run to the next.
     """
 
     def __init__(
@@ -85,13 +90,29 @@ class Reindexer:
         self._lock = threading.Lock()  # guards _pending, _worker and _status
         self._pending = False
         self._worker: threading.Thread | None = None
-        self._status = IndexingStatus()
+        self._status = IndexingStatus(timeout_s=settings.reindex_timeout_s)
         self._idle = threading.Event()
         self._idle.set()
+        self._cancel = threading.Event()
+        self._deadline = 0.0  # time.monotonic() past which the running ingest stops
+        self._parser = IsolatedParser(settings, should_stop=self._should_stop)
 
     @property
     def status(self) -> IndexingStatus:
-        return self._status
+        with self._lock:
+            return dataclasses.replace(self._status, pending=self._pending)
+
+    def cancel(self) -> bool:
+        """Stop the running re-index (the index in service stays) and drop the queued one; False when idle."""
+        with self._lock:
+            self._pending = False
+            running = self._worker is not None
+            if running:
+                self._cancel.set()
+            return running
+
+    def _should_stop(self) -> bool:
+        return self._cancel.is_set() or time.monotonic() > self._deadline
 
     def request(self) -> None:
         """Ask for a re-index; returns at once."""
@@ -114,8 +135,12 @@ class Reindexer:
                     self._idle.set()
                     return
                 self._pending = False
+                self._cancel.clear()
+                self._deadline = time.monotonic() + self.settings.reindex_timeout_s
                 previous = self._status
-                self._status = IndexingStatus("running", time.time(), None, "", previous.generation)
+                self._status = dataclasses.replace(
+                    previous, state="running", started_at=time.time(), finished_at=None, message=""
+                )
             status = self._reindex_once(self._status)
             with self._lock:
                 self._status = status
@@ -129,12 +154,27 @@ class Reindexer:
         try:
             if self._embedding is None:
                 self._embedding = self._embedding_factory(self.settings)
-            report = ingest([self.settings.documents_dir], self.settings, embedding=self._embedding)
+            report = ingest(
+                [self.settings.documents_dir],
+                self.settings,
+                embedding=self._embedding,
+                parser=self._parser,
+                should_stop=self._should_stop,
+            )
             if not report.changed:
                 return finished("succeeded", report.summary(), running.generation)
             self.live.swap(reopen_assistant(self.live.current))
             logger.info("re-index done, new index in service: %s", report.summary())
             return finished("succeeded", report.summary(), running.generation + 1)
+        except IngestCancelledError:
+            timed_out = not self._cancel.is_set()
+            logger.warning("re-index %s", "timed out" if timed_out else "cancelled")
+            message = (
+                messages.API_REINDEX_TIMED_OUT.format(seconds=self.settings.reindex_timeout_s)
+                if timed_out
+                else messages.API_REINDEX_CANCELLED
+            )
+            return finished("cancelled", message, running.generation)
         except EssbotError as exc:
             logger.warning("re-index failed: %s (%s)", exc.user_message, exc.cause)
             return finished("failed", messages.API_REINDEX_FAILED.format(detail=exc.user_message), running.generation)

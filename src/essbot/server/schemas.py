@@ -105,11 +105,13 @@ class AskRequest(BaseModel):
 
 
 class IndexingStatus(BaseModel):
-    state: Literal["idle", "running", "succeeded", "failed"]
+    state: Literal["idle", "running", "succeeded", "failed", "cancelled"]
     started_at: float | None = Field(description="Horodatage Unix du début de la dernière réindexation.")
     finished_at: float | None
     message: str = Field(description="Résumé en français de la dernière réindexation.")
     generation: int = Field(description="Nombre d'index mis en service depuis le démarrage.")
+    pending: bool = Field(False, description="Une autre réindexation attend la fin de celle en cours.")
+    timeout_s: float = Field(0.0, description="Durée au-delà de laquelle une réindexation est annulée.")
 
 
 class Health(BaseModel):
