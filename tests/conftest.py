@@ -15,10 +15,8 @@ from essbot.answer.engine import Assistant
 from essbot.cli import main
 from essbot.config import Settings
 from essbot.index.embeddings import EssbotEmbedding, create_embedding
-from essbot.ingest.clean import clean_document
-from essbot.ingest.loaders import load_document
-from essbot.ingest.pipeline import IngestReport, ingest
-from essbot.ingest.split import Chunk, split_into_chunks
+from essbot.ingest.pipeline import IngestReport, chunk_document, ingest
+from essbot.ingest.split import Chunk
 from tests.data.make_fixtures import BAD_FILES, GOOD_FILES, write_files, write_markdown
 
 # The shared folder sits next to the repository: /work/main/../shared
@@ -38,18 +36,7 @@ def shared_file(folder: Path, pattern: str) -> Path:
 
 def chunks_of(path: Path, **changes: object) -> list[Chunk]:
     """Load, clean and split one file as ingestion does (Settings changed by `changes`), without embedding."""
-    settings = Settings().replace(**changes)
-    doc = load_document(path, path.name, settings.max_file_bytes)
-    return split_into_chunks(
-        clean_document(doc),
-        source=path.name,
-        title=doc.title,
-        doc_type=doc.doc_type,
-        chunk_size_words=settings.chunk_size_words,
-        chunk_overlap_words=settings.chunk_overlap_words,
-        updated=doc.updated,
-        section_dates=doc.section_dates,
-    )
+    return chunk_document(path, path.name, Settings().replace(**changes))[1]
 
 
 @dataclass

@@ -169,3 +169,15 @@ def test_a_pronoun_in_the_same_clause_as_the_subject_points_outside(question: st
 
 def test_a_pronoun_across_a_clause_boundary_points_to_the_question_itself() -> None:
     assert analyse_question("Qu'est-ce qu'une CAE et comment la financer ?").standalone
+
+
+def test_a_huge_history_does_not_reach_the_encoder(default_assistant: Assistant) -> None:
+    """Issue 12, item 1: 56 KB of history with « Et ça ? » must search a bounded text, not the whole history."""
+    huge = [
+        {"role": "user", "content": "Qu'est-ce que le dispositif local d'accompagnement " + "vraiment " * 7000 + "?"},
+        {"role": "assistant", "content": "Le DLA accompagne les structures de l'ESS [1]. " * 1000},
+    ] * 2
+    assert sum(len(turn["content"]) for turn in huge) > 56_000
+    query, passages, _ = default_assistant.retrieve("Et ça ?", history=huge)
+    assert len(query) <= 2 * default_assistant.settings.max_question_chars // 3
+    assert passages and "dispositif local" in query

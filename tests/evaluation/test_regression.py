@@ -26,11 +26,11 @@ MARGIN = 0.02
 
 # Test-split figures measured on 2026-12-01 (extractive generator, default settings). None: not applicable.
 MEASURED: dict[str, dict[str, float | None]] = {
-    "documents": {"hit@1": 0.0, "keyword_recall": 0.0, "abstention_precision": 0.0, "abstention_recall": 0.0},
-    "conversations": {"hit@1": 0.0, "keyword_recall": 0.0, "abstention_precision": None, "abstention_recall": None},
-    "out_of_scope": {"hit@1": None, "keyword_recall": None, "abstention_precision": None, "abstention_recall": 0.0},
-    "seeds": {"hit@1": 0.0, "keyword_recall": 0.0, "abstention_precision": None, "abstention_recall": None},
-    "lois": {"hit@1": 0.0, "keyword_recall": 0.0, "abstention_precision": None, "abstention_recall": None},
+    "documents": {"hit@1": 0.820, "keyword_recall": 0.715, "abstention_precision": 0.786, "abstention_recall": 0.846},
+    "conversations": {"hit@1": 0.700, "keyword_recall": 0.650, "abstention_precision": None, "abstention_recall": None},
+    "out_of_scope": {"hit@1": None, "keyword_recall": None, "abstention_precision": None, "abstention_recall": 0.537},
+    "seeds": {"hit@1": 0.926, "keyword_recall": 0.611, "abstention_precision": None, "abstention_recall": None},
+    "lois": {"hit@1": 0.867, "keyword_recall": 0.489, "abstention_precision": None, "abstention_recall": None},
 }
 
 
