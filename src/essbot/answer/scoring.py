@@ -119,7 +119,8 @@ def question_kind(question: str) -> str:
             continue  # « Quand deux associations fusionnent, faut-il… ? »: a condition, not a date asked
         if pattern.search(q):
             return kind
-    main = q[_CONDITIONAL_WHEN.search(q).end() :] if _CONDITIONAL_WHEN.search(q) else q  # the clause asked
+    condition = _CONDITIONAL_WHEN.search(q)
+    main = q[condition.end() :] if condition else q  # the clause that asks
     rest = re.sub(r"^\s*est-ce qu['’]?", "", main.strip(), flags=re.IGNORECASE)
     if _YES_NO.search(main) and not re.search(rf"\b(?:{_INTERROGATIVE})\b", rest, re.IGNORECASE):
         return "yesno"
