@@ -74,11 +74,11 @@ def test_widget_on_another_site_answers_with_sources(
     page.wait_for_timeout(300)  # let the scroll settle before the picture
     page.screenshot(path=str(artifacts / "widget.png"))
 
-    # Markup from a document is shown as text in the widget too, never run.
+    # Markup from a document is reduced to its text in the widget too, never run.
     question.fill(QUESTION)
     question.press("Enter")
     poisoned = widget.locator(".message-content").nth(3)
     expect(poisoned).to_contain_text("Lilas-Solidaire")
-    expect(poisoned.get_by_text(SCRIPT_TAG, exact=False).first).to_be_visible()
-    expect(poisoned.get_by_text(IMG_TAG, exact=False).first).to_be_visible()
+    expect(poisoned).not_to_contain_text(SCRIPT_TAG)
+    expect(poisoned).not_to_contain_text(IMG_TAG)
     assert page.evaluate("window.__xss") is None

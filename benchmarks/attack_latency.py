@@ -1,0 +1,102 @@
+"""Latency of normal questions while an anonymous client sends the « long history » attack in a loop (issue 12).
+
+The attack: `POST /v1/ask` with « Et ça ? » and a history of about 56 KB. Before the fix its text was glued onto the
+search query and embedded whole (7.7 s each, everyone else waiting). Loopback only: the script starts
+`python -m essbot.server` on a free 127.0.0.1 port (rate limit off, so the attacker is not simply refused), measures
+one normal client alone, then the same client beside two attackers, for --duration seconds each (bounded), stops
+the server, prints the figures and writes benchmarks/results/attack_latency.json.
+
+Usage: python benchmarks/attack_latency.py [--duration 20] [--index DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from http_load import QUESTIONS, ROOT, ensure_index, free_port, percentile, start_server
+
+MAX_DURATION_S = 60
+HISTORY = [
+    {"role": "user", "content": "Qu'est-ce que le dispositif local d'accompagnement " + "vraiment " * 3000 + "?"},
+    {"role": "assistant", "content": "Le DLA accompagne les structures de l'ESS [1]. " * 600},
+]
+
+
+async def normal_client(http: httpx.AsyncClient, deadline: float, latencies: list[float]) -> None:
+    turn = 0
+    while time.perf_counter() < deadline:
+        started = time.perf_counter()
+        response = await http.post("/v1/ask", json={"question": QUESTIONS[turn % len(QUESTIONS)]})
+        turn += 1
+        if response.status_code == 200:
+            latencies.append(time.perf_counter() - started)
+
+
+async def attacker(http: httpx.AsyncClient, deadline: float, counts: dict[str, int]) -> None:
+    while time.perf_counter() < deadline:
+        response = await http.post("/v1/ask", json={"question": "Et ça ?", "history": HISTORY})
+        counts[str(response.status_code)] = counts.get(str(response.status_code), 0) + 1
+
+
+async def phase(url: str, duration: float, attackers: int) -> dict[str, Any]:
+    latencies: list[float] = []
+    counts: dict[str, int] = {}
+    deadline = time.perf_counter() + duration
+    async with httpx.AsyncClient(base_url=url, timeout=120) as http:
+        await asyncio.gather(
+            normal_client(http, deadline, latencies), *(attacker(http, deadline, counts) for _ in range(attackers))
+        )
+    return {
+        "attackers": attackers,
+        "normal_answers": len(latencies),
+        "p50_ms": round(percentile(latencies, 50), 1),
+        "p95_ms": round(percentile(latencies, 95), 1),
+        "attack_responses": counts,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=20.0, help=f"seconds per phase (max {MAX_DURATION_S})")
+    parser.add_argument("--index", type=Path, default=ROOT / "indexes" / "default")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "attack_latency.json")
+    args = parser.parse_args()
+    duration = min(args.duration, MAX_DURATION_S)
+    body = len(json.dumps({"question": "Et ça ?", "history": HISTORY}).encode())
+    ensure_index(args.index)
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        server = start_server(args.index.resolve(), port, Path(tmp) / "server.log")
+        try:
+            url = f"http://127.0.0.1:{port}"
+            asyncio.run(phase(url, 3, 0))  # warm-up
+            idle = asyncio.run(phase(url, duration, 0))
+            attacked = asyncio.run(phase(url, duration, 2))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    figures = {
+        "attack_body_bytes": body,
+        "idle": idle,
+        "under_attack": attacked,
+        "p95_ratio": round(attacked["p95_ms"] / idle["p95_ms"], 2) if idle["p95_ms"] else None,
+        "target": "p95 under attack < 2 × idle p95",
+    }
+    print(json.dumps(figures, indent=2, ensure_ascii=False))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"Résultats écrits dans {args.out}")
+
+
+if __name__ == "__main__":
+    main()
