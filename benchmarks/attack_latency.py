@@ -3,8 +3,9 @@
 The attack: `POST /v1/ask` with « Et ça ? » and a history of about 56 KB. Before the fix its text was glued onto the
 search query and embedded whole (7.7 s each, everyone else waiting). Loopback only: the script starts
 `python -m essbot.server` on a free 127.0.0.1 port (rate limit off, so the attacker is not simply refused), measures
-one normal client alone, then the same client beside two attackers, for --duration seconds each (bounded), stops
-the server, prints the figures and writes benchmarks/results/attack_latency.json.
+one normal client alone, beside --attackers attackers (1 by default), then beside as many ordinary clients (for
+scale), --duration seconds each (bounded); then it stops the server, prints the figures and writes
+benchmarks/results/attack_latency.json.
 
 Usage: python benchmarks/attack_latency.py [--duration 20] [--index DIR]
 """
@@ -48,13 +49,16 @@ async def attacker(http: httpx.AsyncClient, deadline: float, counts: dict[str, i
         counts[str(response.status_code)] = counts.get(str(response.status_code), 0) + 1
 
 
-async def phase(url: str, duration: float, attackers: int) -> dict[str, Any]:
+async def phase(url: str, duration: float, attackers: int, neighbours: int = 0) -> dict[str, Any]:
+    """One measured normal client, beside `attackers` attack loops or `neighbours` other normal clients."""
     latencies: list[float] = []
     counts: dict[str, int] = {}
     deadline = time.perf_counter() + duration
     async with httpx.AsyncClient(base_url=url, timeout=120) as http:
         await asyncio.gather(
-            normal_client(http, deadline, latencies), *(attacker(http, deadline, counts) for _ in range(attackers))
+            normal_client(http, deadline, latencies),
+            *(attacker(http, deadline, counts) for _ in range(attackers)),
+            *(normal_client(http, deadline, []) for _ in range(neighbours)),
         )
     return {
         "attackers": attackers,
@@ -69,6 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=20.0, help=f"seconds per phase (max {MAX_DURATION_S})")
     parser.add_argument("--index", type=Path, default=ROOT / "indexes" / "default")
+    parser.add_argument("--attackers", type=int, default=1, help="clients sending the attack back to back")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "attack_latency.json")
     args = parser.parse_args()
     duration = min(args.duration, MAX_DURATION_S)
@@ -81,7 +86,9 @@ def main() -> None:
             url = f"http://127.0.0.1:{port}"
             asyncio.run(phase(url, 3, 0))  # warm-up
             idle = asyncio.run(phase(url, duration, 0))
-            attacked = asyncio.run(phase(url, duration, 2))
+            attacked = asyncio.run(phase(url, duration, args.attackers))
+            # For scale: the same number of ordinary users instead of attackers.
+            busy = asyncio.run(phase(url, duration, 0, neighbours=args.attackers))
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -89,7 +96,9 @@ def main() -> None:
         "attack_body_bytes": body,
         "idle": idle,
         "under_attack": attacked,
+        "beside_as_many_normal_clients": busy,
         "p95_ratio": round(attacked["p95_ms"] / idle["p95_ms"], 2) if idle["p95_ms"] else None,
+        "p95_ratio_normal_neighbours": round(busy["p95_ms"] / idle["p95_ms"], 2) if idle["p95_ms"] else None,
         "target": "p95 under attack < 2 × idle p95",
     }
     print(json.dumps(figures, indent=2, ensure_ascii=False))
