@@ -26,7 +26,7 @@ from essbot.answer.weights import TermWeights
 from essbot.retrieve import Passage
 
 # How much of the history a contextual query may carry: the query stays bounded whatever the client sends.
-MAX_TURN_CHARS = 300
+MAX_TURN_CHARS = 200
 MAX_TURNS_BACK = 4
 
 _I = re.IGNORECASE
