@@ -96,3 +96,20 @@ def test_a_closed_question_opens_on_yes_or_no_with_its_reason() -> None:
 )
 def test_words_about_money_or_time_do_not_make_the_question_ask_for_them(question: str, kind: str) -> None:
     assert question_kind(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "foreign"),
+    [
+        ("What is a cooperative in France?", True),
+        ("¿Cómo apoyar una cooperativa local?", True),
+        ("Wie kann unsere Gemeinde Genossenschaften fördern?", True),
+        ("Qu'est-ce qu'une coopérative d'activité et d'emploi ?", False),
+        ("Le DLA est-il gratuit pour une association ?", False),
+        ("SPASER ?", False),
+    ],
+)
+def test_questions_in_another_language_are_recognised(question: str, foreign: bool) -> None:
+    from essbot.answer.abstain import is_probably_not_french
+
+    assert is_probably_not_french(question) is foreign

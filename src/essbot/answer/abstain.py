@@ -59,11 +59,12 @@ def _language_detector() -> Any:
     return LanguageDetectorBuilder.from_languages(*(getattr(Language, name) for name in _LANGUAGES)).build()
 
 
-def is_probably_not_french(question: str, min_letters: int = 12, min_margin: float = 0.5) -> bool:
+def is_probably_not_french(question: str, min_letters: int = 12, min_margin: float = 0.3) -> bool:
     """True when lingua is clearly more confident in another language than in French.
 
     Acronyms and figures are left out (« SPASER ? » says nothing of the language); a question with too few
-    letters is given the benefit of the doubt.
+    letters is given the benefit of the doubt. The margin was chosen on the dev questions: French is lingua's first
+    choice for every French one, other languages lead by more than 0.9.
     """
     words = " ".join(_WORDS.findall(question))
     if sum(ch.isalpha() for ch in words) < min_letters:
