@@ -249,8 +249,10 @@ class IsolatedParser:
 def _death_reason(exit_code: int | None) -> str:
     import signal
 
-    if exit_code is not None and exit_code < 0 and -exit_code == signal.SIGKILL:
-        return messages.SKIP_PARSE_MEMORY  # the kernel's out-of-memory killer
+    # SIGKILL: the kernel's out-of-memory killer; SIGABRT: a C library (libxml2, the allocator) aborting when an
+    # allocation fails under the worker's address-space limit, which is how a memory bomb often ends.
+    if exit_code is not None and exit_code < 0 and -exit_code in (signal.SIGKILL, signal.SIGABRT):
+        return messages.SKIP_PARSE_MEMORY
     return messages.SKIP_PARSE_CRASHED.format(detail=f"code {exit_code}")
 
 
