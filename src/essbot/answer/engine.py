@@ -88,7 +88,7 @@ class Assistant:
         self.generator = generator or create_generator(settings, self.weights)
         self._fallback = ExtractiveGenerator(settings, self.weights)
         self.min_dense = dense_floor(settings, retriever.embedding.model_id)
-        self.policy = FollowupPolicy(settings.followup_keep_margin, settings.followup_min_information)
+        self.policy = FollowupPolicy.from_settings(settings)
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, settings: Settings | None = None, **overrides: Any) -> Assistant:

@@ -23,6 +23,7 @@ from essbot.answer.prompts import condense_prompt
 from essbot.answer.sentences import content_tokens
 from essbot.answer.types import Message
 from essbot.answer.weights import TermWeights
+from essbot.config import Settings
 from essbot.retrieve import Passage
 
 # How much of the history a contextual query may carry: the query stays bounded whatever the client sends.
@@ -254,6 +255,10 @@ class FollowupPolicy:
 
     keep_margin: float  # context lost this share of the question's own words: keep the standalone search
     min_information: float  # a question without pronoun saying this much stands alone
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FollowupPolicy:
+        return cls(settings.followup_keep_margin, settings.followup_min_information)
 
 
 def prefer_standalone(

@@ -100,7 +100,7 @@ class LlamaIndexBaseline:
     def respond(self, item: GoldItem) -> Response:
         started = time.perf_counter()
         history = [Message(turn.role, turn.content) for turn in item.history]  # type: ignore[arg-type]
-        policy = FollowupPolicy(self.settings.followup_keep_margin, self.settings.followup_min_information)
+        policy = FollowupPolicy.from_settings(self.settings)
         query, ranking = resolve_query(item.question, history, self._search, self.generator.weights, policy)
         retrieved = time.perf_counter()
         passages = ranking[: self.settings.top_k]

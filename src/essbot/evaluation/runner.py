@@ -107,8 +107,7 @@ class RetrievalResponder:
         self.mode = mode
         bm25 = retriever.index.bm25
         self.weights = TermWeights(bm25.term_weights(), bm25.size)
-        settings = retriever.settings
-        self.policy = FollowupPolicy(settings.followup_keep_margin, settings.followup_min_information)
+        self.policy = FollowupPolicy.from_settings(retriever.settings)
 
     def respond(self, item: GoldItem) -> Response:
         started = time.perf_counter()
