@@ -42,8 +42,10 @@ def main(paths: list[str]) -> int:
         path = Path(name)
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         assign(rows)
-        ordered = [{"id": r["id"], "split": r["split"], **{k: v for k, v in r.items() if k not in ("id", "split")}}
-                   for r in rows]
+        ordered = [
+            {"id": r["id"], "split": r["split"], **{k: v for k, v in r.items() if k not in ("id", "split")}}
+            for r in rows
+        ]
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in ordered), encoding="utf-8")
         tally = {s: sum(r["split"] == s for r in rows) for s in ("dev", "test")}
         print(f"{path}: {tally['dev']} dev, {tally['test']} test")

@@ -93,8 +93,12 @@ def load_corpus(corpus: Path, pdf_src: Path) -> tuple[dict[str, str], list[str]]
 def check_history(history: list, where: str) -> list[str]:
     problems = []
     for i, turn in enumerate(history):
-        if not isinstance(turn, dict) or turn.get("role") not in ("user", "assistant") \
-                or not isinstance(turn.get("content"), str) or not turn["content"].strip():
+        if (
+            not isinstance(turn, dict)
+            or turn.get("role") not in ("user", "assistant")
+            or not isinstance(turn.get("content"), str)
+            or not turn["content"].strip()
+        ):
             problems.append(f"{where}: history[{i}] must be {{'role': 'user'|'assistant', 'content': '...'}}")
     return problems
 
@@ -149,8 +153,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("gold", type=Path, help="gold set in JSON Lines")
     parser.add_argument("corpus", type=Path, help="folder of the documents the gold set is about")
-    parser.add_argument("--pdf-src", type=Path, default=None,
-                        help="folder of Markdown sources of the PDFs (default: <corpus>/../fiches-src)")
+    parser.add_argument(
+        "--pdf-src",
+        type=Path,
+        default=None,
+        help="folder of Markdown sources of the PDFs (default: <corpus>/../fiches-src)",
+    )
     args = parser.parse_args(argv)
 
     pdf_src = args.pdf_src or args.corpus.resolve().parent / "fiches-src"

@@ -9,40 +9,15 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
+from essbot.chunks import Chunk, Passage, article_key
 from essbot.config import Settings
-from essbot.index.bm25 import tokenize_french
 from essbot.index.embeddings import EssbotEmbedding, create_embedding
 from essbot.index.store import VectorIndex
-from essbot.ingest.split import Chunk, article_number
-
-
-@dataclass(frozen=True)
-class Passage:
-    """A retrieved chunk with its fused score (0–1) and the evidence behind it."""
-
-    chunk: Chunk
-    score: float
-    dense_score: float | None = None
-    bm25_score: float | None = None
-    dense_rank: int | None = None
-    bm25_rank: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        chunk = self.chunk
-        return {
-            "source": chunk.source,
-            "title": chunk.title,
-            "page": chunk.page,
-            "section": chunk.section,
-            "text": chunk.text,
-            "score": round(self.score, 4),
-            "article": chunk.article,
-            "updated": chunk.updated,
-        }
+from essbot.ingest.split import article_number
+from essbot.text.tokens import tokenize_french
 
 
 class Reranker(Protocol):
@@ -103,10 +78,6 @@ def named_articles(question: str) -> list[str]:
     return numbers
 
 
-def _article_key(number: str) -> str:
-    return number.replace("1er", "1").replace(" ", "").upper()
-
-
 def _is_near_duplicate(tokens: frozenset[str], kept: list[frozenset[str]], threshold: float) -> bool:
     for other in kept:
         union = len(tokens | other)
@@ -132,7 +103,7 @@ class HybridRetriever:
         self._articles: dict[str, list[int]] = {}
         for position, chunk in enumerate(index.chunks):
             if chunk.article:
-                self._articles.setdefault(_article_key(chunk.article), []).append(position)
+                self._articles.setdefault(article_key(chunk.article), []).append(position)
 
     @classmethod
     def open(cls, settings: Settings, index_dir: Path | None = None) -> HybridRetriever:
@@ -166,7 +137,7 @@ class HybridRetriever:
         rankings = [ranking for ranking in ([i for i, _ in dense], [i for i, _ in lexical]) if ranking]
         # A question that names an article gets that article first (several texts may share its number:
         # the fused ranking orders them, then the rest follows).
-        named = [p for n in named_articles(question) for p in self._articles.get(_article_key(n), [])]
+        named = [p for n in named_articles(question) for p in self._articles.get(article_key(n), [])]
         if filters:
             named = [p for p in named if _matches(self.index.chunks[p], filters)]
         if named:

@@ -1,8 +1,7 @@
 import re
 
 from essbot.answer.citations import verify_citations
-from essbot.ingest.split import Chunk
-from essbot.retrieve import Passage
+from essbot.chunks import Chunk, Passage
 
 
 def _passage(text: str, source: str = "a.md") -> Passage:

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from essbot import Answer, Assistant, IndexNotFoundError, QuestionError, Settings
-from essbot.answer.sentences import split_sentences
+from essbot.text.sentences import split_sentences
 from tests.answer.conftest import POISON_MARKER
 
 

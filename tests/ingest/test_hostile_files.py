@@ -16,12 +16,12 @@ from click.testing import Result
 from essbot import messages
 from essbot.config import Settings
 from essbot.errors import IngestCancelledError
-from essbot.index.bm25 import MAX_TERM_CHARS, tokenize_french
 from essbot.index.embeddings import EssbotEmbedding
 from essbot.ingest.isolation import IsolatedParser, ParsingCancelled
 from essbot.ingest.loaders import SkippedFile, load_document
 from essbot.ingest.pipeline import chunk_document, cut_long_words, ingest
 from essbot.ingest.split import cut_long_passage
+from essbot.text.tokens import MAX_TERM_CHARS, tokenize_french
 from tests.data import hostile_files as hostile
 from tests.data import make_fixtures as fx
 

@@ -20,11 +20,11 @@ from typing import Any
 
 from essbot import messages
 from essbot.answer.scoring import score_sentences
-from essbot.answer.sentences import content_tokens
 from essbot.answer.weights import TermWeights
+from essbot.chunks import Passage
 from essbot.config import Settings
-from essbot.index.bm25 import tokenize_french
-from essbot.retrieve import Passage
+from essbot.text.sentences import content_tokens
+from essbot.text.tokens import tokenize_french
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from essbot.answer.prompts import condense_prompt
-from essbot.answer.sentences import content_tokens
 from essbot.answer.types import Message
 from essbot.answer.weights import TermWeights
+from essbot.chunks import Passage
 from essbot.config import Settings
-from essbot.retrieve import Passage
+from essbot.text.sentences import content_tokens
 
 # How much of the history a contextual query may carry: the query stays bounded whatever the client sends.
 MAX_TURN_CHARS = 200

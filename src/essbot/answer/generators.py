@@ -14,12 +14,12 @@ from typing import Any, ClassVar, Protocol
 from essbot import messages
 from essbot.answer.prompts import build_messages
 from essbot.answer.scoring import ScoredSentence, score_sentences
-from essbot.answer.sentences import content_tokens
 from essbot.answer.types import Message
 from essbot.answer.weights import TermWeights
+from essbot.chunks import Passage
 from essbot.config import Settings
 from essbot.errors import GenerationError
-from essbot.retrieve import Passage
+from essbot.text.sentences import content_tokens
 
 
 @dataclass

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from essbot.answer.safety import looks_like_instruction
-from essbot.answer.sentences import split_sentences
 from essbot.answer.types import Message
-from essbot.retrieve import Passage
+from essbot.chunks import Passage
+from essbot.text.sentences import split_sentences
 
 SYSTEM_PROMPT = """Tu es essbot, l'assistant des agents et des élus des collectivités territoriales françaises \
 pour l'économie sociale et solidaire (ESS).

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from essbot.answer.markup import neutralise_markup
-from essbot.retrieve import Passage
+from essbot.chunks import Passage
 
 
 @dataclass(frozen=True)

@@ -24,16 +24,15 @@ from essbot import messages as core_messages
 from essbot.answer.citations import verify_citations
 from essbot.answer.followup import FollowupPolicy, resolve_query
 from essbot.answer.generators import ExtractiveGenerator, GenerationRequest
-from essbot.answer.sentences import content_tokens
 from essbot.answer.types import Answer, Message
 from essbot.answer.weights import TermWeights
+from essbot.chunks import Chunk, Passage
 from essbot.config import Settings
 from essbot.evaluation.gold import GoldItem
 from essbot.evaluation.results import DEPTH, Response
 from essbot.ingest.loaders import SkippedFile, load_document
 from essbot.ingest.pipeline import discover_files
-from essbot.ingest.split import Chunk
-from essbot.retrieve import Passage
+from essbot.text.sentences import content_tokens
 
 if TYPE_CHECKING:
     from essbot.index.embeddings import EssbotEmbedding

@@ -35,7 +35,7 @@ from difflib import SequenceMatcher
 
 import numpy as np
 
-from essbot.answer.sentences import raw_sentences
+from essbot.text.sentences import raw_sentences
 
 MIN_SUPPORT = 0.8  # share of a claim's characters found in order in its cited passage
 MIN_BLOCK = 4  # matching runs shorter than this (single letters, « de ») do not count

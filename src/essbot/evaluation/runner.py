@@ -11,6 +11,7 @@ from essbot.answer.engine import Assistant
 from essbot.answer.followup import FollowupPolicy, resolve_query
 from essbot.answer.types import Message
 from essbot.answer.weights import TermWeights
+from essbot.chunks import Passage
 from essbot.config import Settings
 from essbot.errors import EssbotError
 from essbot.evaluation import messages
@@ -24,7 +25,7 @@ from essbot.evaluation.results import (
     summarize,
     summarize_by_kind,
 )
-from essbot.retrieve import HybridRetriever, Passage
+from essbot.retrieve import HybridRetriever
 
 
 class Responder(Protocol):

@@ -21,30 +21,15 @@ from typing import Any
 import numpy as np
 
 from essbot import messages
+from essbot.chunks import Chunk, FileRecord
 from essbot.errors import IndexBusyError, IndexIncompatibleError, IndexNotFoundError
 from essbot.index.bm25 import FrenchBM25
-from essbot.ingest.split import Chunk
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 FAISS_FILE = "faiss.index"
 DOCSTORE = "docstore.jsonl"
 BM25_DIR = "bm25"
-
-
-@dataclass
-class FileRecord:
-    """What the manifest remembers of one source file."""
-
-    source: str
-    sha256: str
-    size: int
-    mtime_ns: int
-    title: str = ""
-    doc_type: str = ""
-    pages: int | None = None
-    chunk_ids: list[str] = field(default_factory=list)
-    skipped: str | None = None  # French reason when the file could not be ingested
 
 
 @dataclass

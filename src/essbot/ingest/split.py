@@ -5,43 +5,12 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from essbot.chunks import Chunk
 from essbot.ingest.clean import ARTICLE_LABEL, Block
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """A passage of a document with everything needed to cite it."""
-
-    chunk_id: str
-    text: str
-    source: str
-    title: str
-    page: int | None
-    section: str
-    doc_type: str
-    heading_path: tuple[str, ...] = field(default_factory=tuple)
-    # The law article's number ("L. 3332-17-1", "9-1") when the chunk is one, and the source's date (ISO).
-    article: str | None = None
-    updated: str | None = None
-
-    @property
-    def embed_text(self) -> str:
-        """Text given to the encoder and to BM25: the passage with its title and headings for context."""
-        context = " > ".join(part for part in (self.title, *self.heading_path) if part)
-        return f"{context}\n{self.text}" if context else self.text
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["heading_path"] = list(self.heading_path)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Chunk:
-        return cls(**{**data, "heading_path": tuple(data.get("heading_path", ()))})
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from essbot.index.bm25 import tokenize_french
+from essbot.text.tokens import tokenize_french
 
 # Abbreviations after which a period does not end a sentence (French legal and administrative prose).
 _ABBREVIATIONS = (

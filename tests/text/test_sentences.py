@@ -1,4 +1,4 @@
-from essbot.answer.sentences import coverage, split_sentences
+from essbot.text.sentences import coverage, split_sentences
 
 
 def test_split_keeps_legal_abbreviations_inside_sentences() -> None:

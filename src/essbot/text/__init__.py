@@ -1,0 +1,1 @@
+"""French text tools shared by every stage: tokens, stems and sentences."""

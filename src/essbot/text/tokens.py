@@ -1,0 +1,105 @@
+"""French tokens for matching: lower-case, elisions removed, accents folded, stop words dropped, Snowball stems,
+article references kept whole (« L. 3332-17-1 » -> « l3332_17_1 »)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Any
+
+_TOKEN = re.compile(r"\w+")
+# No French word comes near this length; longer runs are cut so a hostile « word » costs nothing to stem.
+MAX_TERM_CHARS = 64
+# "L. 3332-17-1", "L3332-17-1" and "art. L 3332-17-1" all become the single token "l3332_17_1".
+_CODE_ARTICLE = re.compile(r"\b([lrd])\.?\s?(\d{1,4}(?:-\d+)+)\b", re.IGNORECASE)
+# "9e", "9ème", "9eme", "9è" : the same ordinal.
+_ORDINAL = re.compile(r"\b(\d+)(?:ème|eme|è|e|er|ère|re|nd|nde)\b", re.IGNORECASE)
+_ELISION = re.compile(r"\b[cdjlmnst]['’]|\bqu['’]|\bjusqu['’]|\blorsqu['’]|\bpuisqu['’]", re.IGNORECASE)
+
+
+def fold_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("œ", "oe").replace("æ", "ae")
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_FRENCH
+
+    # Question words and auxiliaries carry no topic: they must not weigh on matching or abstention.
+    extra = {
+        "a",
+        "ete",
+        "etre",
+        "ainsi",
+        "cette",
+        "ces",
+        "cet",
+        "dont",
+        "ou",
+        "plus",
+        "peut",
+        "peuvent",
+        "fait",
+        "faire",
+        "doit",
+        "doivent",
+        "faut",
+        "quel",
+        "quelle",
+        "quels",
+        "quelles",
+        "combien",
+        "comment",
+        "quand",
+        "pourquoi",
+        "lequel",
+        "laquelle",
+        "lesquels",
+        "lesquelles",
+        "quoi",
+        "qu",
+        "est-ce",
+        "existe",
+        "y",
+        "ma",
+        "mon",
+        "mes",
+        "notre",
+        "nos",
+        "votre",
+        "vos",
+        "puis",
+        "je",
+        "nous",
+        "vous",
+        "on",
+        "t",
+    }
+    return frozenset(fold_accents(word.lower()) for word in STOPWORDS_FRENCH) | extra
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("french")
+
+
+def tokenize_french(text: str) -> list[str]:
+    """Tokens for BM25: lower-case, elisions removed, accents folded, stop words dropped, stemmed."""
+    text = _CODE_ARTICLE.sub(lambda m: f" {m.group(1)}{m.group(2).replace('-', '_')} ", text)
+    text = _ORDINAL.sub(r"\1e", text)
+    text = fold_accents(_ELISION.sub(" ", text.lower()))
+    stop = _stopwords()
+    words = [
+        word[:MAX_TERM_CHARS] for word in _TOKEN.findall(text) if word not in stop and (len(word) > 1 or word.isdigit())
+    ]
+    stemmer = _stemmer()
+    return [word if "_" in word or word.isdigit() else _unify(stemmer.stemWord(word)) for word in words]
+
+
+def _unify(stem: str) -> str:
+    """Snowball leaves a final « e » on some stems: « durée » -> « dure » but « dure » -> « dur »; drop it."""
+    return stem[:-1] if len(stem) >= 4 and stem.endswith("e") else stem
