@@ -12,11 +12,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from essbot.answer.engine import Assistant
-from essbot.chunks import Chunk
 from essbot.cli import main
 from essbot.config import Settings
 from essbot.index.embeddings import EssbotEmbedding, create_embedding
 from essbot.ingest.pipeline import IngestReport, chunk_document, ingest
+from essbot.types import Chunk
 from tests.data.make_fixtures import BAD_FILES, GOOD_FILES, write_files, write_markdown
 
 # The shared folder sits next to the repository: /work/main/../shared

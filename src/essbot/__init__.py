@@ -29,7 +29,7 @@ from essbot.errors import (
 if TYPE_CHECKING:
     from essbot.answer.engine import Assistant
     from essbot.answer.types import Answer, Citation, Message
-    from essbot.chunks import Passage
+    from essbot.types import Passage
 
 # The answer engine pulls in llama-index (about a second): imported on first use, so that light
 # commands (`essbot ingest` with nothing to do, `--help`) start at once.

@@ -12,12 +12,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from essbot.chunks import Chunk, Passage, article_key
 from essbot.config import Settings
 from essbot.index.embeddings import EssbotEmbedding, create_embedding
 from essbot.index.store import VectorIndex
 from essbot.ingest.split import article_number
 from essbot.text.tokens import tokenize_french
+from essbot.types import Chunk, Passage, article_key
 
 
 class Reranker(Protocol):

@@ -1,7 +1,7 @@
 import re
 
 from essbot.answer.citations import verify_citations
-from essbot.chunks import Chunk, Passage
+from essbot.types import Chunk, Passage
 
 
 def _passage(text: str, source: str = "a.md") -> Passage:

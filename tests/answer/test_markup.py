@@ -11,12 +11,12 @@ import pytest
 from essbot.answer.citations import CitationVerifier, verify_citations
 from essbot.answer.engine import Assistant
 from essbot.answer.markup import neutralise_markup
-from essbot.chunks import Chunk, Passage
 from essbot.config import Settings
 from essbot.index.embeddings import EssbotEmbedding
 from essbot.index.store import VectorIndex
 from essbot.ingest.pipeline import ingest
 from essbot.retrieve import HybridRetriever
+from essbot.types import Chunk, Passage
 
 HOSTILE = re.compile(r"evil\.example|<\s*/?\s*(img|script|a|iframe)\b|javascript:|onerror|!\[|\]\(", re.IGNORECASE)
 

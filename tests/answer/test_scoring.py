@@ -72,7 +72,7 @@ def test_complete_sentences_are_not_fragments() -> None:
 def test_a_closed_question_opens_on_yes_or_no_with_its_reason() -> None:
     from essbot.answer.scoring import score_sentences
     from essbot.answer.weights import TermWeights
-    from essbot.chunks import Chunk, Passage
+    from essbot.types import Chunk, Passage
 
     text = (
         "Avant toute décision : délibération du conseil, choix du représentant. Oui. Une régie de quartier peut "

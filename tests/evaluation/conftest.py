@@ -9,13 +9,13 @@ import pytest
 
 from essbot.answer.engine import Assistant
 from essbot.answer.types import Answer, Citation
-from essbot.chunks import Chunk, Passage
 from essbot.evaluation.gold import parse_row
 from essbot.evaluation.results import Response, score_response, summarize, summarize_by_kind
 from essbot.evaluation.runner import EvalRun
 from essbot.index.embeddings import EssbotEmbedding
 from essbot.index.store import VectorIndex
 from essbot.retrieve import HybridRetriever
+from essbot.types import Chunk, Passage
 from tests.conftest import Workspace
 
 # Written for tests/data/make_fixtures.GOOD_FILES (the `built_index` corpus): one row of most kinds.

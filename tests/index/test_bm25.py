@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from essbot.chunks import Chunk
 from essbot.index.bm25 import FrenchBM25
 from essbot.text.tokens import tokenize_french
+from essbot.types import Chunk
 from tests.conftest import LAWS_DIR, chunks_of, shared_file
 
 TEXTS = [

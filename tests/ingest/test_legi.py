@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from essbot.chunks import Chunk
 from essbot.config import Settings
 from essbot.index.embeddings import EssbotEmbedding
 from essbot.index.store import VectorIndex
 from essbot.ingest.legi import chunk_legi, parse_article
 from essbot.ingest.loaders import SkippedFile
 from essbot.ingest.pipeline import ingest
+from essbot.types import Chunk
 
 LEGI_DIR = Path(__file__).parents[1] / "data" / "legi"
 MALFORMED = "LEGIARTI000099999999.xml"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from essbot.chunks import Chunk
 from essbot.ingest.clean import Block
 from essbot.ingest.split import chunk_id_for, split_into_chunks
+from essbot.types import Chunk
 from tests.conftest import LAWS_DIR, SEEDS_DIR, chunks_of, shared_file
 from tests.data import make_fixtures as fx
 

@@ -21,10 +21,10 @@ from typing import Any
 from essbot import messages
 from essbot.answer.scoring import score_sentences
 from essbot.answer.weights import TermWeights
-from essbot.chunks import Passage
 from essbot.config import Settings
 from essbot.text.sentences import content_tokens
 from essbot.text.tokens import tokenize_french
+from essbot.types import Passage
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from essbot.answer.markup import neutralise_markup
 from essbot.answer.types import Citation
-from essbot.chunks import Passage
 from essbot.text.sentences import content_tokens, coverage, raw_sentences
+from essbot.types import Passage
 
 _MARKERS = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 # "… ans. [1]" is rewritten "… ans [1]." so that a marker always sits inside its sentence.

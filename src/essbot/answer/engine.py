@@ -21,10 +21,10 @@ from essbot.answer.provenance import stale_caution
 from essbot.answer.safety import check_text
 from essbot.answer.types import Answer, Message
 from essbot.answer.weights import TermWeights
-from essbot.chunks import Passage
 from essbot.config import Settings, load_settings
 from essbot.errors import GenerationError, QuestionError
 from essbot.retrieve import HybridRetriever
+from essbot.types import Passage
 
 HistoryInput = Sequence[Message | Mapping[str, Any]] | None
 

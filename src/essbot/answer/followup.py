@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from essbot.answer.prompts import condense_prompt
 from essbot.answer.types import Message
 from essbot.answer.weights import TermWeights
-from essbot.chunks import Passage
 from essbot.config import Settings
 from essbot.text.sentences import content_tokens
+from essbot.types import Passage
 
 # How much of the history a contextual query may carry: the query stays bounded whatever the client sends.
 MAX_TURN_CHARS = 200

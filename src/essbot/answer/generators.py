@@ -16,10 +16,10 @@ from essbot.answer.prompts import build_messages
 from essbot.answer.scoring import ScoredSentence, score_sentences
 from essbot.answer.types import Message
 from essbot.answer.weights import TermWeights
-from essbot.chunks import Passage
 from essbot.config import Settings
 from essbot.errors import GenerationError
 from essbot.text.sentences import content_tokens
+from essbot.types import Passage
 
 
 @dataclass

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from essbot.answer.safety import looks_like_instruction
 from essbot.answer.types import Message
-from essbot.chunks import Passage
 from essbot.text.sentences import split_sentences
+from essbot.types import Passage
 
 SYSTEM_PROMPT = """Tu es essbot, l'assistant des agents et des élus des collectivités territoriales françaises \
 pour l'économie sociale et solidaire (ESS).

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from essbot.answer.safety import looks_like_instruction
 from essbot.answer.weights import TermWeights
-from essbot.chunks import Passage
 from essbot.text.sentences import LIST_MARKER, content_tokens, raw_sentences, split_sentences
+from essbot.types import Passage
 
 NUMBER = re.compile(
     r"\d|\b(deux|trois|quatre|cinq|six|sept|huit|neuf|dix|vingt|cent|mille|moitié|tiers)\b", re.IGNORECASE

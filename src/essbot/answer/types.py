@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from essbot.answer.markup import neutralise_markup
-from essbot.chunks import Passage
+from essbot.types import Passage
 
 
 @dataclass(frozen=True)

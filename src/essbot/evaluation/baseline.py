@@ -26,13 +26,13 @@ from essbot.answer.followup import FollowupPolicy, resolve_query
 from essbot.answer.generators import ExtractiveGenerator, GenerationRequest
 from essbot.answer.types import Answer, Message
 from essbot.answer.weights import TermWeights
-from essbot.chunks import Chunk, Passage
 from essbot.config import Settings
 from essbot.evaluation.gold import GoldItem
 from essbot.evaluation.results import DEPTH, Response
 from essbot.ingest.loaders import SkippedFile, load_document
 from essbot.ingest.pipeline import discover_files
 from essbot.text.sentences import content_tokens
+from essbot.types import Chunk, Passage
 
 if TYPE_CHECKING:
     from essbot.index.embeddings import EssbotEmbedding

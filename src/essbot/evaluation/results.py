@@ -7,9 +7,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from essbot.answer.types import Answer
-from essbot.chunks import Passage
 from essbot.evaluation import metrics
 from essbot.evaluation.gold import GoldItem
+from essbot.types import Passage
 
 DEPTH = 10  # retrieval ranking depth recorded for MRR@10 and the hit@k curve
 PASSAGE_PREVIEW = 240

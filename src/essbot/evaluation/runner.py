@@ -11,7 +11,6 @@ from essbot.answer.engine import Assistant
 from essbot.answer.followup import FollowupPolicy, resolve_query
 from essbot.answer.types import Message
 from essbot.answer.weights import TermWeights
-from essbot.chunks import Passage
 from essbot.config import Settings
 from essbot.errors import EssbotError
 from essbot.evaluation import messages
@@ -26,6 +25,7 @@ from essbot.evaluation.results import (
     summarize_by_kind,
 )
 from essbot.retrieve import HybridRetriever
+from essbot.types import Passage
 
 
 class Responder(Protocol):

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 from essbot import messages
-from essbot.chunks import Chunk, FileRecord
 from essbot.errors import IndexBusyError, IndexIncompatibleError, IndexNotFoundError
 from essbot.index.bm25 import FrenchBM25
+from essbot.types import Chunk, FileRecord
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"

@@ -21,9 +21,9 @@ from typing import Any
 
 import essbot
 from essbot import messages
-from essbot.chunks import Chunk
 from essbot.config import Settings
 from essbot.ingest.loaders import LoadedDocument, SkippedFile, parser_failure_reason
+from essbot.types import Chunk
 
 _POLL_S = 0.2  # how often a wait for the worker checks for cancellation
 _START_TIMEOUT_S = 120.0

@@ -20,10 +20,10 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from essbot import messages
-from essbot.chunks import Chunk
 from essbot.ingest.dates import iso_date
 from essbot.ingest.loaders import LoadedDocument, SkippedFile
 from essbot.ingest.split import _splitter, article_number, chunk_id_for
+from essbot.types import Chunk
 
 # DATE_FIN of a version still in force.
 OPEN_END = "2999-01-01"

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from essbot import messages
-from essbot.chunks import Chunk, FileRecord
 from essbot.config import Settings
 from essbot.errors import EssbotError, IngestCancelledError, NothingIndexedError
 from essbot.index.store import (
@@ -31,6 +30,7 @@ from essbot.ingest.isolation import IsolatedParser, ParsingCancelled
 from essbot.ingest.legi import chunk_legi, is_legi_path
 from essbot.ingest.loaders import LoadedDocument, SkippedFile, load_document, parser_failure_reason
 from essbot.ingest.split import split_into_chunks
+from essbot.types import Chunk, FileRecord
 
 if TYPE_CHECKING:  # the embedding stack (llama-index) is only imported when something must be embedded
     from essbot.index.embeddings import EssbotEmbedding

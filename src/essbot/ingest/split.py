@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from essbot.chunks import Chunk
 from essbot.ingest.clean import ARTICLE_LABEL, Block
+from essbot.types import Chunk
 
 
 @dataclass

@@ -15,7 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
-from essbot.chunks import Chunk, FileRecord
+from essbot.types import Chunk, FileRecord
 
 # `source`: a prefix, or a list of prefixes; `doc_type`: exact, or a list.
 Filters = Mapping[str, str | Sequence[str]]
@@ -65,7 +65,7 @@ class ChunkStore(Protocol):
         ...
 
     def article_chunks(self, article_key: str) -> list[str]:
-        """Ids of the chunks that are the law article with this key (`essbot.chunks.article_key`)."""
+        """Ids of the chunks that are the law article with this key (`essbot.types.article_key`)."""
         ...
 
     def term_weights(self) -> tuple[dict[str, float], int]:
