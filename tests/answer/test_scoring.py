@@ -47,14 +47,27 @@ def test_answer_shapes() -> None:
         "Fiche pratique — mise à jour en mars 2025",
         "Source : fichier `lois/2000/article-9-1.md`, commit 508ff8a7b5a878c0",
         "Voir https://exemple.fr/page",
+        "Chemin source : textes/code-rural/livre-ii/article-l211-3.md",
+        "- Version : 2019-05-24 — Ordonnance n° 2019-500",
+        "Contenu : code rural L211-3 (baux) ; code civil 1719 (obligations du bailleur).",
+        "Licence : Licence Ouverte 2.0",
     ],
 )
 def test_metadata_lines_are_recognised(sentence: str) -> None:
     assert is_metadata(sentence)
 
 
-def test_ordinary_sentences_are_not_metadata() -> None:
-    assert not is_metadata("La convention est signée pour trois ans à compter de 2024.")
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "La convention est signée pour trois ans à compter de 2024.",
+        "Le contenu de la convention : objet, montant et conditions d'utilisation.",
+        "La version consolidée de l'article est publiée au Journal officiel.",
+        "Les parts sont réparties entre salariés/usagers et collectivités.",
+    ],
+)
+def test_ordinary_sentences_are_not_metadata(sentence: str) -> None:
+    assert not is_metadata(sentence)
 
 
 @pytest.mark.parametrize(

@@ -22,9 +22,10 @@ from essbot import messages
 from essbot.answer.scoring import score_sentences
 from essbot.answer.weights import TermWeights
 from essbot.config import Settings
+from essbot.retrieve import named_articles
 from essbot.text.sentences import content_tokens
 from essbot.text.tokens import tokenize_french
-from essbot.types import Passage
+from essbot.types import Passage, article_key
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,10 @@ def should_abstain(
     if not passages:
         return AbstentionCheck(True, "no_passage")
     features, missing = abstention_features(question, query, passages, weights)
-    if features["coverage"] < settings.abstain_min_coverage:
+    if names_retrieved_article(question, passages):
+        # « Que prévoit l'article L. 1611-4 ? »: the article itself is the answer, whatever its wording.
+        reason = ""
+    elif features["coverage"] < settings.abstain_min_coverage:
         reason = "coverage"
     elif features["sentence"] < settings.abstain_min_sentence:
         reason = "sentence"
@@ -140,6 +144,13 @@ def should_abstain(
     else:
         reason = ""
     return AbstentionCheck(bool(reason), reason, features["coverage"], features["sentence"], features["dense"], missing)
+
+
+def names_retrieved_article(question: str, passages: Sequence[Passage]) -> bool:
+    """The question names an article and the first passage is that article (a law text holds it)."""
+    wanted = {article_key(number) for number in named_articles(question)}
+    first = passages[0].chunk.article if passages else None
+    return bool(wanted) and first is not None and article_key(first) in wanted
 
 
 def dense_scores_known(passages: Sequence[Passage]) -> bool:

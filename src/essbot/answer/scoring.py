@@ -48,9 +48,11 @@ _PRONOUN_START = re.compile(
     r"|ce(?! qu| dont))\b",
     re.IGNORECASE,
 )
-# Not an answer: a date stamp or file note (« Fiche … — à jour en … », paths, commit hashes, code).
+# Not an answer: a date stamp or file note (« Fiche … — à jour en … », paths, commit hashes, code, an export's
+# « Label : value » lines such as « Chemin source : … », « Version : 2014-08-02 — … », « Contenu : … »).
 _METADATA = re.compile(
-    r"`|https?://|\b[0-9a-f]{12,}\b|\w+/\w+\.(?:md|pdf|html|xml)\b"
+    r"`|https?://|\b[0-9a-f]{12,}\b|[\w.-]+/[\w.-]+\.(?:md|pdf|html|xml|txt|docx)\b"
+    r"|^(?:[-*•]\s*)?(?:chemin(?: d['’]accès| source)?|contenu|version|licence|auteur|origine|fichier)\s*:"
     r"|^(?:fiche|document|dernière mise à jour|mise à jour|mis à jour|à jour|version|publié|source)\b[^.!?]{0,80}"
     r"\b(?:19|20)\d{2}\s*$",
     re.IGNORECASE,
