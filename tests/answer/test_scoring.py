@@ -3,7 +3,7 @@
 
 import pytest
 
-from essbot.answer.scoring import BODY, MONEY, NUMBER, PERSON, is_fragment, is_metadata, question_kind
+from essbot.answer.scoring import BODY, LEGAL_REFERENCE, MONEY, NUMBER, PERSON, is_fragment, is_metadata, question_kind
 
 
 @pytest.mark.parametrize(
@@ -27,6 +27,10 @@ from essbot.answer.scoring import BODY, MONEY, NUMBER, PERSON, is_fragment, is_m
         ("Est-ce qu'une association peut facturer la TVA ?", "yesno"),
         ("Peut-on cumuler deux aides de minimis ?", "yesno"),
         ("Comment organiser une consultation des habitants ?", "other"),
+        ("Quel article du code rural encadre les baux ruraux ?", "reference"),
+        ("Sur quel texte repose l'obligation de déclarer un meublé ?", "reference"),
+        ("Quelles dispositions du code civil protègent le locataire ?", "reference"),
+        ("Quelle fraction du coût des travaux la région peut-elle prendre en charge ?", "quantity"),
     ],
 )
 def test_question_kind(question: str, kind: str) -> None:
@@ -39,6 +43,9 @@ def test_answer_shapes() -> None:
     assert NUMBER.search("cinq ans") and not NUMBER.search("le préfet de département")
     assert PERSON.search("présidée par Jean Dupont") and not PERSON.search("le préfet de département")
     assert BODY.search("la décision revient au préfet de région") and not BODY.search("elle dure trois ans")
+    for cited in ("prévu à l'article 12 de la loi", "selon l'art. R. 4127-1", "le décret n° 2019-100", "L. 511-3-1"):
+        assert LEGAL_REFERENCE.search(cited), cited
+    assert not LEGAL_REFERENCE.search("les trois articles de presse parus en 2020")
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,12 @@ DATE = re.compile(
     re.IGNORECASE,
 )
 MONEY = re.compile(r"\d\s*(?:€|euros?\b|M€|k€)|\b(?:millions?|milliards?) d['’]euros\b", re.IGNORECASE)
+# A legal reference: « article 8 », « art. L. 2113-13 », « L. 1111-6 », « loi n° … », « décret n° … », a directive.
+LEGAL_REFERENCE = re.compile(
+    r"\b(?:art(?:icle)?s?\.?\s+(?:[LRD]\.?\s?)?\d|[LRD]\.\s?\d{3,4}(?:-\d+)+|lois? n°|décrets? n°|"
+    r"ordonnances? n°|directives? \(?(?:UE|CE)|directive \d|règlements? \((?:UE|CE)\))",
+    re.IGNORECASE,
+)
 PERSON = re.compile(r"\b[A-ZÉ][a-zéèëïç]+(?:-[A-ZÉ][a-zéèëïç]+)? [A-ZÉ][A-Za-zéèëïç-]+\b")
 # Who does something: a named person or body, an acronym, or one of the public roles and institutions.
 BODY = re.compile(
@@ -75,12 +81,22 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "quantity",
         re.compile(
             r"\bcombien\b|\bquel(?:le)?s? (?:est|sont|était) (?:le|la|les) (?:nombre|durée|seuil|plafond|taux|délai|"
-            r"pourcentage|part|proportion|limite)|\bquel(?:le)? (?:durée|seuil|plafond|délai|nombre|pourcentage|part)",
+            r"pourcentage|part|proportion|fraction|quotité|limite)"
+            r"|\bquel(?:le)? (?:durée|seuil|plafond|délai|nombre|pourcentage|part|fraction|quotité|proportion)",
             re.IGNORECASE,
         ),
     ),
     # « Qui est la présidente de … ? »: the identity of a role holder, a person's name.
     ("person", re.compile(r"^\s*(?:et\s+)?qui (?:est|sont|était|étaient) (?:le|la|les|l['’]|actuellement)\b", re.I)),
+    # « Quel article / quelle loi / sur quel fondement… ? »: a legal reference is asked.
+    (
+        "reference",
+        re.compile(
+            r"\bquel(?:le)?s? (?:articles?|textes?|lois?|décrets?|ordonnances?|dispositions?|fondements?|"
+            r"bases? (?:légale|juridique)s?|règlements? européens?|directives?)\b|\ben vertu de quoi\b",
+            re.IGNORECASE,
+        ),
+    ),
     ("date", re.compile(r"\b(?:quand|quelle date|quelle année|en quelle année|à quelle date|depuis quand)\b", re.I)),
     (
         "who",
@@ -109,7 +125,7 @@ _YES_NO = re.compile(
 
 
 def question_kind(question: str) -> str:
-    """What shape the answer should have: money, quantity, date, who, definition, list, yesno or other.
+    """What shape the answer should have: money, quantity, reference, date, who, definition, list, yesno or other.
 
     General French question patterns (unit-tested on questions outside the gold sets), never gold wording.
     """
@@ -189,7 +205,14 @@ _DANGLING = frozenset(
 
 
 def _has_shape(kind: str, sentence: str) -> bool:
-    pattern = {"money": MONEY, "quantity": NUMBER, "date": DATE, "who": BODY, "person": PERSON}.get(kind)
+    pattern = {
+        "money": MONEY,
+        "quantity": NUMBER,
+        "date": DATE,
+        "who": BODY,
+        "person": PERSON,
+        "reference": LEGAL_REFERENCE,
+    }.get(kind)
     return pattern is None or bool(pattern.search(sentence))
 
 
@@ -198,6 +221,7 @@ _BONUS: dict[str, Callable[[str, str], float]] = {
     "quantity": lambda sentence, section: 0.15 if NUMBER.search(sentence) else 0.0,
     "date": lambda sentence, section: 0.15 if DATE.search(sentence) else 0.0,
     "who": lambda sentence, section: 0.1 if BODY.search(sentence) else 0.0,
+    "reference": lambda sentence, section: 0.15 if LEGAL_REFERENCE.search(sentence) else 0.0,
     "yesno": lambda sentence, section: 0.25 if _YES_NO_START.match(sentence) else 0.0,
     "definition": lambda sentence, section: (
         (0.15 if _DEFINES.search(sentence) else 0.0) + (0.1 if section.lower() in {"définition", "en bref"} else 0.0)
