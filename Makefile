@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 LLM_STAMP := $(VENV)/.installed-llm
 QUESTION ?= Qui délivre l'agrément ESUS ?
 
-.PHONY: install demo test test-fast lint index pdfs bench clean browser
+.PHONY: install demo test test-fast lint index pdfs bench clean browser redis
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ browser:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 		echo "chromium absent : les tests navigateur seront ignorés"
 
+# Debian's Redis for the test of rate-limit counters shared by two replicas (skipped with a message without it).
+redis:
+	@command -v redis-server >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; } || \
+		echo "redis-server absent : le test des limites partagées sera ignoré"
+
 index: install
 	$(BIN)/essbot ingest documents/ --index indexes/default
 
@@ -41,7 +47,7 @@ lint: install
 	$(BIN)/mypy
 
 # The regression test of the evaluation reuses indexes/default: build (or update) it first.
-test: lint $(LLM_STAMP) browser index
+test: lint $(LLM_STAMP) browser redis index
 	$(BIN)/pytest
 
 test-fast: lint index
