@@ -301,6 +301,19 @@ def test_cross_site_websocket_to_the_chat_is_refused(api_server: Server) -> None
         assert " 403 " in websocket_status(api_server, origin)
 
 
+def test_cross_site_long_polling_to_the_chat_is_refused(api_server: Server, client: httpx.Client) -> None:
+    """socket.io's HTTP long-polling transport (the fallback when websockets are blocked) checks the origin too."""
+    handshake = "/chat/ws/socket.io/?EIO=4&transport=polling"
+    opened = client.get(handshake, headers={"Origin": ALLOWED_ORIGIN})
+    assert opened.status_code == 200 and '"sid"' in opened.text
+    assert opened.headers.get("access-control-allow-origin") == ALLOWED_ORIGIN
+    for origin in ("https://ailleurs.example", "null"):
+        refused = client.get(handshake, headers={"Origin": origin})
+        assert refused.status_code in (400, 403), (origin, refused.status_code, refused.text[:200])
+        assert '"sid"' not in refused.text
+        assert refused.headers.get("access-control-allow-origin") not in (origin, "*")
+
+
 # --- 10. no silent overwrite ----------------------------------------------------------------------------
 
 FICHE_V1 = "# Le fonds Pinson\n\n## En bref\n\nLe fonds Pinson aide les épiceries solidaires de Bourg-sur-Loire.\n"

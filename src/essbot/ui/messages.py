@@ -52,3 +52,4 @@ UI_STARTING = "essbot : interface de discussion sur {url} (Ctrl-C pour arrêter)
 FEEDBACK_EXPORTED = "{count} avis exporté(s) vers {path}."
 FEEDBACK_NONE = "Aucun avis enregistré dans {path}."
 FEEDBACK_DB_UNREADABLE = "Base des avis illisible : {path} ({detail})"
+ORIGIN_REFUSED = "Ce site n'est pas autorisé à ouvrir la discussion essbot (cors_origins)."

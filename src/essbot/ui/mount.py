@@ -24,7 +24,7 @@ from string import Template
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -140,7 +140,7 @@ class ChatCORSMiddleware:
     back and every method and header allowed: only for the origins listed in cors_origins ("*" allows any
     site, but then without credentials). Added last, this layer is the outermost: it answers the chat's
     preflight requests itself and sets the final CORS headers of the chat's responses. A websocket opened
-    from a page of another, unlisted site is refused.
+    from a page of another, unlisted site is refused, and so is socket.io's long-polling fallback.
     """
 
     def __init__(self, app: ASGIApp, prefix: str, allow_origins: list[str]) -> None:
@@ -166,6 +166,11 @@ class ChatCORSMiddleware:
         path = scope.get("path", "")
         if not (path == self.prefix or path.startswith(self.prefix + "/")):
             await self.app(scope, receive, send)
+        elif scope["type"] == "http" and path.startswith(f"{self.prefix}/ws/") and self._cross_site_refused(scope):
+            # socket.io's long-polling transport: a session opened from another site is refused like a websocket.
+            await JSONResponse({"error": {"code": "forbidden_origin", "message": messages.ORIGIN_REFUSED}}, 403)(
+                scope, receive, send
+            )
         elif scope["type"] == "http":
             await self.cors(scope, receive, send)
         elif scope["type"] == "websocket" and self._cross_site_refused(scope):
