@@ -4,7 +4,9 @@ The attack: `POST /v1/ask` with « Et ça ? » and a history of about 56 KB. Bef
 search query and embedded whole (7.7 s each, everyone else waiting). Loopback only: the script starts
 `python -m essbot.server` on a free 127.0.0.1 port (rate limit off, so the attacker is not simply refused), measures
 one normal client alone, beside --attackers attackers (1 by default), then beside as many ordinary clients (for
-scale), --duration seconds each (bounded); then it stops the server, prints the figures and writes
+scale), --duration seconds each (bounded). A second server then runs with the default rate limit behind a trusted
+proxy (every request carries X-Forwarded-For, as from a reverse proxy): the attacker has one address, the normal
+requests come from many users, each with their own. It prints the figures and writes
 benchmarks/results/attack_latency.json.
 
 Usage: python benchmarks/attack_latency.py [--duration 20] [--index DIR]
@@ -14,10 +16,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +30,8 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from http_load import QUESTIONS, ROOT, ensure_index, free_port, percentile, start_server
 
+from essbot.config import Settings
+
 MAX_DURATION_S = 60
 HISTORY = [
     {"role": "user", "content": "Qu'est-ce que le dispositif local d'accompagnement " + "vraiment " * 3000 + "?"},
@@ -33,11 +39,21 @@ HISTORY = [
 ]
 
 
+ATTACKER_ADDRESS = {"X-Forwarded-For": "198.51.100.66"}
+
+
+def user_address(turn: int) -> dict[str, str]:
+    """A different user (documentation range 10.x) for each normal question, as many agents of a town hall."""
+    return {"X-Forwarded-For": f"10.{turn // 65536 % 256}.{turn // 256 % 256}.{turn % 256}"}
+
+
 async def normal_client(http: httpx.AsyncClient, deadline: float, latencies: list[float]) -> None:
     turn = 0
     while time.perf_counter() < deadline:
         started = time.perf_counter()
-        response = await http.post("/v1/ask", json={"question": QUESTIONS[turn % len(QUESTIONS)]})
+        response = await http.post(
+            "/v1/ask", json={"question": QUESTIONS[turn % len(QUESTIONS)]}, headers=user_address(turn)
+        )
         turn += 1
         if response.status_code == 200:
             latencies.append(time.perf_counter() - started)
@@ -45,7 +61,9 @@ async def normal_client(http: httpx.AsyncClient, deadline: float, latencies: lis
 
 async def attacker(http: httpx.AsyncClient, deadline: float, counts: dict[str, int]) -> None:
     while time.perf_counter() < deadline:
-        response = await http.post("/v1/ask", json={"question": "Et ça ?", "history": HISTORY})
+        response = await http.post(
+            "/v1/ask", json={"question": "Et ça ?", "history": HISTORY}, headers=ATTACKER_ADDRESS
+        )
         counts[str(response.status_code)] = counts.get(str(response.status_code), 0) + 1
 
 
@@ -69,6 +87,24 @@ async def phase(url: str, duration: float, attackers: int, neighbours: int = 0) 
     }
 
 
+def ratio(loaded: dict[str, Any], idle: dict[str, Any]) -> float | None:
+    return round(loaded["p95_ms"] / idle["p95_ms"], 2) if idle["p95_ms"] else None
+
+
+@contextlib.contextmanager
+def running_server(index: Path, log: Path, default_limit: bool = False, **settings: str) -> Iterator[str]:
+    """An `essbot serve` on a free loopback port; its URL while the block runs."""
+    port = free_port()
+    if default_limit:
+        settings["ESSBOT_RATE_LIMIT_PER_MINUTE"] = str(Settings().rate_limit_per_minute)
+    server = start_server(index, port, log, **settings)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=20.0, help=f"seconds per phase (max {MAX_DURATION_S})")
@@ -79,26 +115,34 @@ def main() -> None:
     duration = min(args.duration, MAX_DURATION_S)
     body = len(json.dumps({"question": "Et ça ?", "history": HISTORY}).encode())
     ensure_index(args.index)
-    port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
-        server = start_server(args.index.resolve(), port, Path(tmp) / "server.log")
-        try:
-            url = f"http://127.0.0.1:{port}"
+        # No rate limit: the attacker is served as fast as the server can (a botnet of many addresses).
+        with running_server(args.index.resolve(), Path(tmp) / "unlimited.log") as url:
             asyncio.run(phase(url, 3, 0))  # warm-up
             idle = asyncio.run(phase(url, duration, 0))
             attacked = asyncio.run(phase(url, duration, args.attackers))
             # For scale: the same number of ordinary users instead of attackers.
             busy = asyncio.run(phase(url, duration, 0, neighbours=args.attackers))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+        # Default settings behind a trusted proxy: the attacker's one address is held to the default rate limit.
+        proxied = {"ESSBOT_TRUSTED_PROXIES": "127.0.0.1"}
+        with running_server(args.index.resolve(), Path(tmp) / "limited.log", default_limit=True, **proxied) as url:
+            asyncio.run(phase(url, 3, 0))
+            idle_limited = asyncio.run(phase(url, duration, 0))
+            attacked_limited = asyncio.run(phase(url, duration, args.attackers))
     figures = {
         "attack_body_bytes": body,
-        "idle": idle,
-        "under_attack": attacked,
-        "beside_as_many_normal_clients": busy,
-        "p95_ratio": round(attacked["p95_ms"] / idle["p95_ms"], 2) if idle["p95_ms"] else None,
-        "p95_ratio_normal_neighbours": round(busy["p95_ms"] / idle["p95_ms"], 2) if idle["p95_ms"] else None,
+        "no_rate_limit": {
+            "idle": idle,
+            "under_attack": attacked,
+            "beside_as_many_normal_clients": busy,
+            "p95_ratio": ratio(attacked, idle),
+            "p95_ratio_normal_neighbours": ratio(busy, idle),
+        },
+        "default_rate_limit_behind_proxy": {
+            "idle": idle_limited,
+            "under_attack": attacked_limited,
+            "p95_ratio": ratio(attacked_limited, idle_limited),
+        },
         "target": "p95 under attack < 2 × idle p95",
     }
     print(json.dumps(figures, indent=2, ensure_ascii=False))

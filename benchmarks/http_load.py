@@ -59,9 +59,11 @@ def ensure_index(index: Path) -> None:
     subprocess.run([str(ESSBOT), "ingest", str(ROOT / "documents"), "--index", str(index), "--quiet"], check=True)
 
 
-def start_server(index: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_server(index: Path, port: int, log: Path, **settings: str) -> subprocess.Popen[bytes]:
+    """`essbot serve` without the UI; `settings` are ESSBOT_* variables (rate limit off unless given)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ESSBOT_")}
     env["ESSBOT_RATE_LIMIT_PER_MINUTE"] = "0"  # one client address sends every request
+    env.update(settings)
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from essbot.answer.engine import Assistant
-from essbot.answer.followup import analyse_question, conversation_subject, plan_followup
+from essbot.answer.followup import MAX_TURN_CHARS, analyse_question, conversation_subject, plan_followup
 from essbot.answer.types import Message
 from essbot.evaluation.gold import load_gold
 from essbot.ui.messages import STARTERS
@@ -179,5 +179,5 @@ def test_a_huge_history_does_not_reach_the_encoder(default_assistant: Assistant)
     ] * 2
     assert sum(len(turn["content"]) for turn in huge) > 56_000
     query, passages, _ = default_assistant.retrieve("Et ça ?", history=huge)
-    assert len(query) <= 2 * default_assistant.settings.max_question_chars // 3
+    assert len(query) <= MAX_TURN_CHARS + 40  # the subject, cut, and the question's own words
     assert passages and "dispositif local" in query

@@ -26,8 +26,10 @@ from essbot.config import Settings
 from essbot.text.sentences import content_tokens
 from essbot.types import Passage
 
-# How much of the history a contextual query may carry: the query stays bounded whatever the client sends.
-MAX_TURN_CHARS = 200
+# How much of the history a contextual query may carry: the query stays bounded whatever the client sends. A
+# conversation's subject is a noun phrase (« l'agrément ESUS », « une SCIC de restauration collective ») far
+# shorter than this; the encoder's cost grows with the length, so a long history costs no more than a question.
+MAX_TURN_CHARS = 120
 MAX_TURNS_BACK = 4
 
 _I = re.IGNORECASE
