@@ -1,7 +1,8 @@
 """A read-only HTML view of a document's text as essbot indexed it, opened at the cited passage.
 
 The page is built from the cleaned text blocks (headings and paragraphs), never from the document's own
-markup: every text is HTML-escaped, so nothing of an HTML, Markdown or Word file runs or loads in the page.
+markup: as in the chat, markup left in a text is reduced to its visible words (answer/markup.py), then every
+text is HTML-escaped, so nothing of an HTML, Markdown or Word file runs or loads in the page.
 Its only style is a fixed stylesheet allowed by its hash in the Content-Security-Policy; no script at all.
 """
 
@@ -12,9 +13,10 @@ import hashlib
 import html
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from essbot import messages
+from essbot.answer.markup import neutralise_markup
 from essbot.ingest.clean import Block
 from essbot.types import Chunk
 
@@ -104,6 +106,9 @@ def _paragraph(block: Block, chunk: Chunk | None, cited: bool, first: bool) -> s
 
 def render_document(header: ViewHeader, blocks: Sequence[Block], chunk: Chunk | None) -> str:
     """The whole page: header, then every heading and paragraph, the cited ones highlighted."""
+    blocks = [replace(block, text=neutralise_markup(block.text)) for block in blocks]
+    if chunk is not None:
+        chunk = replace(chunk, text=neutralise_markup(chunk.text))
     cited = set(_cited_indexes(blocks, chunk))
     first_cited = min(cited, default=-1)
     body: list[str] = []

@@ -93,8 +93,9 @@ async def answer_question(message: cl.Message) -> None:
         runtime.current().feedback.remember(str(rated_id), record)
     await reply.send()
     # One « Sources (n) » disclosure under the answer (ui/sources.py).
-    if element := sources.sources_element(final, runtime.current().links):
-        await element.send(for_id=reply.id)
+    if final.citations:
+        props = sources.sources_props(final, runtime.current().links)
+        await cl.CustomElement(name=sources.ELEMENT_NAME, props=props, display="inline").send(for_id=reply.id)
     turns = [*history, Message("user", question), Message("assistant", final.answer)]
     cl.user_session.set(HISTORY_KEY, turns[-MAX_HISTORY_MESSAGES:])
 

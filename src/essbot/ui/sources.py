@@ -1,6 +1,7 @@
 """The sources of an answer as one compact « Sources (n) » disclosure: a chainlit custom element.
 
-The element (assets/public/elements/EssbotSources.jsx) renders, under the answer, a closed disclosure holding
+No chainlit here (importing it writes its configuration): ui/app.py sends the element. It
+(assets/public/elements/EssbotSources.jsx) renders, under the answer, a closed disclosure holding
 one card per citation: document, section, page, article and date, the cited passage, and its own preview (the
 cited PDF page as an image with the passage highlighted, or the document's text opened at the passage). Texts
 go to the element as props and are rendered by React as text, never as HTML or markdown. The [n] markers of
@@ -11,8 +12,6 @@ from __future__ import annotations
 
 import re
 from typing import Any
-
-import chainlit as cl
 
 from essbot.answer.markup import neutralise_markup
 from essbot.answer.provenance import date_phrase, source_label
@@ -90,13 +89,6 @@ def sources_props(answer: Answer, links: DocumentLinks) -> dict[str, Any]:
         },
         "cards": [source_card(c, ids.get(c.id), links) for c in answer.citations],
     }
-
-
-def sources_element(answer: Answer, links: DocumentLinks) -> cl.CustomElement | None:
-    """The « Sources (n) » element of an answer, or None when it cites nothing."""
-    if not answer.citations:
-        return None
-    return cl.CustomElement(name=ELEMENT_NAME, props=sources_props(answer, links), display="inline")
 
 
 def linked_markers(markdown: str, cited: set[int]) -> str:
