@@ -74,6 +74,19 @@ def line_boxes(char_boxes: list[Box]) -> list[Box]:
     return lines
 
 
+def text_area(boxes: list[Box], width: float, height: float, margin: float = 24.0) -> Box:
+    """The part of the page that holds text, with a margin (the whole page when it has no text)."""
+    inked = [box for box in boxes if box.right > box.left and box.top > box.bottom]
+    if not inked:
+        return Box(0.0, 0.0, width, height)
+    return Box(
+        max(min(box.left for box in inked) - margin, 0.0),
+        max(min(box.bottom for box in inked) - margin, 0.0),
+        min(max(box.right for box in inked) + margin, width),
+        min(max(box.top for box in inked) + margin, height),
+    )
+
+
 class PagePreviews:
     """Renders and caches page images; PDFium is not thread-safe, so one page is rendered at a time."""
 
@@ -107,22 +120,32 @@ class PagePreviews:
                 raise IndexError(page_number)
             page = pdf[page_number - 1]
             width, height = page.get_size()
-            scale = self.width_px / max(width, 1.0)
-            image = page.render(scale=scale).to_pil().convert("RGBA")
             textpage = page.get_textpage()
             count = textpage.count_chars()
             text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage, i) or 32) for i in range(count))
-            boxes = [Box(*textpage.get_charbox(i, loose=False)) for i in matched_positions(text, passage)]
+            boxes = [Box(*textpage.get_charbox(i, loose=False)) for i in range(count)]
+            # Fit the text's width, not the paper's: the page's blank margins would only shrink the text.
+            area = text_area(boxes, width, height)
+            scale = self.width_px / max(area.right - area.left, 1.0)
+            image = page.render(scale=scale).to_pil().convert("RGBA")
         finally:
             pdf.close()
         overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
         draw = ImageDraw.Draw(overlay)
-        for box in line_boxes(boxes):
+        for box in line_boxes([boxes[i] for i in matched_positions(text, passage)]):
             x0, x1 = box.left * scale - 3, box.right * scale + 3
             y0, y1 = (height - box.top) * scale - 2, (height - box.bottom) * scale + 2
             draw.rectangle((x0, y0, x1, y1), fill=HIGHLIGHT_RGBA)
             draw.rectangle((max(x0 - 14, 0), y0, max(x0 - 9, 0), y1), fill=HIGHLIGHT_EDGE_RGBA)
+        image = Image.alpha_composite(image, overlay).crop(
+            (
+                round(area.left * scale),
+                round((height - area.top) * scale),
+                round(area.right * scale),
+                round((height - area.bottom) * scale),
+            )
+        )
         out = io.BytesIO()
         # 64 colours keep text and highlight crisp at a third of the size of a true-colour PNG.
-        Image.alpha_composite(image, overlay).convert("RGB").quantize(colors=64).save(out, format="PNG", optimize=True)
+        image.convert("RGB").quantize(colors=64).save(out, format="PNG", optimize=True)
         return out.getvalue()

@@ -8,7 +8,7 @@ const STYLE = `
 .essbot-sources{margin-top:.5rem;border:1px solid hsl(var(--border));border-radius:.5rem;font-size:.925rem}
 .essbot-sources>summary{cursor:pointer;padding:.5rem .75rem;font-weight:600;color:hsl(var(--primary))}
 .essbot-sources>ol{list-style:none;margin:0;padding:0 .5rem .5rem}
-.essbot-card{border-top:1px solid hsl(var(--border))}
+.essbot-card{border-top:1px solid hsl(var(--border));scroll-margin-top:4.5rem}
 .essbot-card>summary{cursor:pointer;padding:.5rem .25rem;line-height:1.35}
 .essbot-card>summary .essbot-title{font-weight:600}
 .essbot-card>summary .essbot-where{color:hsl(var(--muted-foreground));font-size:.85rem}
