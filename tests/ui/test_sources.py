@@ -65,6 +65,12 @@ def test_texts_reach_the_element_as_plain_words_without_markup() -> None:
     assert "\\" not in card["passage"]  # rendered by React as text: no markdown escaping to show
 
 
+def test_markdown_bold_marks_are_dropped_from_passages() -> None:
+    text = "- **31 juillet 2014** : reconnaissance des PTCE ; 2 ** 3 reste tel quel."
+    card = sources_props(answer_with(chunk("c1", "p.md", text, None)), LINKS)["cards"][0]
+    assert card["passage"] == "- 31 juillet 2014 : reconnaissance des PTCE ; 2 ** 3 reste tel quel."
+
+
 def test_citation_markers_link_to_their_cards() -> None:
     pdf = chunk("c1", "a.pdf", "Le préfet délivre l'agrément.", 2)
     other = chunk("c2", "b.pdf", "Voir aussi.", 3)

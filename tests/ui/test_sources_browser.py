@@ -79,7 +79,7 @@ def check_pdf_preview(page: Any, card: Any) -> None:
     expect(image).to_be_visible()
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
     sizes = image.evaluate(
-        "img => ({shown: img.clientWidth, box: img.parentElement.clientWidth, natural: img.naturalWidth})"
+        "img => ({shown: img.offsetWidth, box: img.parentElement.clientWidth, natural: img.naturalWidth})"
     )
     assert sizes["shown"] == sizes["box"] and sizes["natural"] >= sizes["shown"], sizes
     assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")  # no sideways scroll

@@ -31,11 +31,11 @@ header h1{font-size:1.25rem;margin:.25rem 0;color:#000091}
 header p{margin:.25rem 0;color:#3a3a3a;font-size:.9rem}
 h2,h3,h4,h5,h6{color:#000091;line-height:1.3;margin:1.5rem 0 .5rem}
 h2{font-size:1.2rem}h3{font-size:1.1rem}h4,h5,h6{font-size:1rem}
-p{margin:.5rem 0;overflow-wrap:anywhere}
+p{margin:.5rem 0;overflow-wrap:anywhere;white-space:pre-line}
 .page{color:#666;font-size:.8rem;border-top:1px dashed #ccc;margin-top:1.25rem;padding-top:.25rem}
 .cited{background:#fff3b0;border-left:5px solid #000091;padding:.25rem .5rem;margin-left:-.75rem}
 mark{background:#ffe066;color:inherit}
-#extrait{scroll-margin-top:1rem}
+#extrait{scroll-margin-top:3.5rem}
 """.strip()
 STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()
 
@@ -58,6 +58,14 @@ class ViewHeader:
     section: str = ""
     page: int | None = None
     updated: str | None = None
+
+
+_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+
+
+def readable(text: str) -> str:
+    """A passage as shown to readers: markup reduced to its words (answer/markup.py), Markdown bold marks dropped."""
+    return _EMPHASIS.sub(r"\2", neutralise_markup(text))
 
 
 def _squash(text: str) -> str:
@@ -106,9 +114,9 @@ def _paragraph(block: Block, chunk: Chunk | None, cited: bool, first: bool) -> s
 
 def render_document(header: ViewHeader, blocks: Sequence[Block], chunk: Chunk | None) -> str:
     """The whole page: header, then every heading and paragraph, the cited ones highlighted."""
-    blocks = [replace(block, text=neutralise_markup(block.text)) for block in blocks]
+    blocks = [replace(block, text=readable(block.text)) for block in blocks]
     if chunk is not None:
-        chunk = replace(chunk, text=neutralise_markup(chunk.text))
+        chunk = replace(chunk, text=readable(chunk.text))
     cited = set(_cited_indexes(blocks, chunk))
     first_cited = min(cited, default=-1)
     body: list[str] = []

@@ -16,6 +16,7 @@ from typing import Any
 from essbot.answer.markup import neutralise_markup
 from essbot.answer.provenance import date_phrase, source_label
 from essbot.answer.types import Answer, Citation
+from essbot.server.document_render import readable
 from essbot.server.document_view import DocumentLinks
 from essbot.ui import messages, rendering
 
@@ -57,7 +58,7 @@ def source_card(citation: Citation, chunk_id: str | None, links: DocumentLinks) 
         "page": messages.CARD_PAGE.format(page=citation.page) if citation.page else "",
         "updated": date_phrase(citation),
         "source": citation.source,
-        "passage": neutralise_markup(citation.text).strip(),
+        "passage": readable(citation.text).strip(),
         "kind": "none",
         "preview": "",
         "open": "",
