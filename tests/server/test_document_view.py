@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import shutil
@@ -21,6 +22,7 @@ from essbot.index.embeddings import EssbotEmbedding
 from essbot.ingest.pipeline import ingest
 from essbot.server.document_view import DocumentLinks, DocumentViews, indexed_chunk, install_document_views
 from essbot.types import Chunk
+from tests.data.make_fixtures import write_docx, write_law_text
 from tests.data.poisoned_fiche import IMG_TAG, SCRIPT_TAG, write_poisoned_fiche
 
 REPO = Path(__file__).resolve().parents[2]
@@ -55,6 +57,8 @@ def view_setup(tmp_path_factory: pytest.TempPathFactory, embedding: EssbotEmbedd
         shutil.copy2(REPO / "documents" / name, docs / name)
     write_poisoned_fiche(docs)
     (docs / "fiche-piegee.html").write_text(HOSTILE_HTML, encoding="utf-8")
+    write_docx(docs / "scic.docx")
+    write_law_text(docs / "loi-extrait.txt")
     (root / "secret.md").write_text("# Secret\n\nNe doit jamais sortir du serveur.\n", encoding="utf-8")
     settings = Settings(index_dir=root / "index", documents_dir=docs, admin_token=ADMIN_TOKEN)
     ingest([docs], settings, embedding=embedding)
@@ -95,6 +99,30 @@ def test_signed_link_opens_the_markdown_text_at_the_cited_passage(view_setup: Vi
     assert f"<h1>{chunk.title}</h1>".replace("'", "&#x27;") in page
     csp = response.headers["content-security-policy"]
     assert "default-src 'none'" in csp and "script" not in csp and "frame-ancestors 'self'" in csp
+
+
+@pytest.mark.parametrize(
+    ("source", "containing", "heading"),
+    [
+        ("scic.docx", "cinquante pour cent", "Le rôle des collectivités"),
+        ("loi-extrait.txt", "autorité administrative", "L. 3332-17-1"),
+        ("fiche-cress-ess-france.html", "", ""),
+    ],
+)
+def test_word_text_and_html_sources_open_at_their_passage(
+    view_setup: ViewSetup, client: TestClient, source: str, containing: str, heading: str
+) -> None:
+    chunk = chunk_of(view_setup, source, containing)
+    page = client.get(view_setup.links.view_path(source, chunk.chunk_id)).text
+    cited = re.search(r'<p class="cited" id="extrait">(.*?)</p>', page, re.S)
+    assert cited, page[-2000:]
+    first_line = chunk.text.split("\n")[0][:50]
+    assert html.escape(first_line) in cited.group(1) or first_line in html.unescape(cited.group(1))
+    # The section's heading comes just before the passage.
+    before = page[: cited.start()]
+    last_heading = re.findall(r"<h[2-6]>(.*?)</h[2-6]>", before)
+    assert last_heading, "no heading before the cited passage"
+    assert heading in html.unescape(last_heading[-1])
 
 
 def test_document_markup_is_escaped_never_served(view_setup: ViewSetup, client: TestClient) -> None:
@@ -205,3 +233,14 @@ def test_a_passage_no_longer_indexed_still_opens_its_document_with_a_note(
     assert "n&#x27;a pas été retrouvé" in response.text
     image = client.get(view_setup.links.page_path("fiche-spaser.pdf", "disparu"))
     assert image.status_code == 404 and "Passage introuvable" in image.json()["error"]["message"]
+
+
+def test_passage_is_found_on_a_page_despite_hyphenation_ligatures_and_spacing() -> None:
+    from essbot.server.page_preview import matched_positions
+
+    page = "En-tête\r\nLes coopé-\r\nratives d'habitants béné\ufb01cient d'une garantie.\r\nAutre paragraphe sans lien."
+    found = matched_positions(page, "Les coopératives d'habitants bénéficient d'une garantie.")
+    covered = "".join(page[i] for i in found)
+    assert covered.startswith("Lescoop") and covered.endswith("garantie")
+    assert "Autre" not in covered and "tête" not in covered
+    assert matched_positions(page, "Un passage qui n'est pas sur cette page du tout.") == []
