@@ -224,7 +224,6 @@ VIEW_LINK_REFUSED = (
     "Ouvrez la source depuis la réponse de l'assistant."
 )
 VIEW_NO_PAGE = "Aperçu indisponible : ce passage n'a pas de page dans un PDF."
-VIEW_UNREADABLE = "Le document « {source} » ne peut pas être affiché : {reason}"
 API_REINDEX_FAILED = "La réindexation a échoué ; l'index précédent reste en service. Détail : {detail}"
 API_REINDEX_CANCELLED = "Réindexation annulée à la demande ; l'index précédent reste en service."
 API_REINDEX_TIMED_OUT = (

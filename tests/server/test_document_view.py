@@ -244,3 +244,27 @@ def test_passage_is_found_on_a_page_despite_hyphenation_ligatures_and_spacing() 
     assert covered.startswith("Lescoop") and covered.endswith("garantie")
     assert "Autre" not in covered and "tête" not in covered
     assert matched_positions(page, "Un passage qui n'est pas sur cette page du tout.") == []
+
+
+def test_overlapping_windows_of_a_section_are_shown_once_and_only_the_cited_one_is_marked() -> None:
+    from essbot.server.document_render import document_blocks
+
+    def window(chunk_id: str, text: str, path: tuple[str, ...]) -> Chunk:
+        return Chunk(chunk_id, text, "f.md", "Fiche", None, path[-1], "markdown", path)
+
+    first = window("a", "Première phrase du passage. Deuxième phrase partagée entre fenêtres.", ("Titre", "Section"))
+    second = window("b", "Deuxième phrase partagée entre fenêtres. Troisième phrase.", ("Titre", "Section"))
+    third = window("c", "Autre section, autre texte.", ("Titre", "Autre"))
+    assert [block.text for block, _ in document_blocks([first, second, third], "c")][2:4] == [
+        first.text,
+        "Troisième phrase.",
+    ]
+    parts = document_blocks([first, second, third], "b")
+    assert [(block.level, block.text, cited) for block, cited in parts] == [
+        (1, "Titre", False),
+        (2, "Section", False),
+        (0, "Première phrase du passage.", False),
+        (0, second.text, True),
+        (2, "Autre", False),
+        (0, third.text, False),
+    ]

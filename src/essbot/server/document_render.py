@@ -1,8 +1,9 @@
 """A read-only HTML view of a document's text as essbot indexed it, opened at the cited passage.
 
-The page is built from the cleaned text blocks (headings and paragraphs), never from the document's own
-markup: as in the chat, markup left in a text is reduced to its visible words (answer/markup.py), then every
-text is HTML-escaped, so nothing of an HTML, Markdown or Word file runs or loads in the page.
+The page is rebuilt from the document's chunks in the index (headings from their heading paths, paragraphs
+from their texts), never from the file itself: no parser runs when a document is viewed, the text is exactly
+what essbot searched and cited. As in the chat, markup left in a text is reduced to its visible words
+(answer/markup.py), then every text is HTML-escaped: nothing of an HTML, Markdown or Word file runs or loads.
 Its only style is a fixed stylesheet allowed by its hash in the Content-Security-Policy; no script at all.
 """
 
@@ -13,7 +14,7 @@ import hashlib
 import html
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from essbot import messages
 from essbot.answer.markup import neutralise_markup
@@ -68,68 +69,67 @@ def readable(text: str) -> str:
     return _EMPHASIS.sub(r"\2", neutralise_markup(text))
 
 
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+def _overlap(previous: str, current: str, shortest: int = 20) -> int:
+    """Length of the longest start of `current` that ends `previous` (windows of one section overlap)."""
+    for length in range(min(len(previous), len(current)), shortest - 1, -1):
+        if previous.endswith(current[:length]):
+            return length
+    return 0
 
 
-def _cited_indexes(blocks: Sequence[Block], chunk: Chunk | None) -> list[int]:
-    """Indexes of the paragraph blocks that make up the cited chunk, under its headings and on its page."""
-    if chunk is None:
-        return []
-    wanted = _squash(chunk.text)
-    stack: list[tuple[int, str]] = []
-    found: list[int] = []
-    for position, block in enumerate(blocks):
-        if block.level:
-            stack = [entry for entry in stack if entry[0] < block.level] + [(block.level, block.text)]
-            continue
-        path = tuple(text for _, text in stack)
-        if chunk.heading_path and path[-len(chunk.heading_path) :] != chunk.heading_path:
-            continue
-        if chunk.page is not None and block.page != chunk.page:
-            continue
-        paragraph = _squash(block.text)
-        # A long section is cut into overlapping windows: a paragraph may be only partly in the chunk.
-        if paragraph and (
-            paragraph in wanted or wanted in paragraph or paragraph[:80] in wanted or paragraph[-80:] in wanted
-        ):
-            found.append(position)
-    return found
+def document_blocks(chunks: Sequence[Chunk], cited_id: str | None) -> list[tuple[Block, bool]]:
+    """The document's headings and paragraphs rebuilt from its indexed chunks, in order; True marks the cited ones.
+
+    Headings come from each chunk's heading path; the overlap between consecutive windows of one section is
+    shown once.
+    """
+    parts: list[tuple[Block, bool]] = []
+    path: tuple[str, ...] = ()
+    previous: Chunk | None = None
+    for chunk in chunks:
+        text = readable(chunk.text)
+        if chunk.heading_path != path:
+            shared = 0
+            while shared < min(len(path), len(chunk.heading_path)) and path[shared] == chunk.heading_path[shared]:
+                shared += 1
+            for level, heading in enumerate(chunk.heading_path[shared:], start=shared + 1):
+                parts.append((Block(readable(heading), level, chunk.page), False))
+            path = chunk.heading_path
+        elif previous is not None and previous.page == chunk.page:
+            shared_text = _overlap(readable(previous.text), text)
+            if chunk.chunk_id != cited_id:
+                text = text[shared_text:].lstrip()
+            elif shared_text and parts and parts[-1][0].text.endswith(text[:shared_text].strip()):
+                # The cited window is shown whole, highlighted: its start leaves the previous paragraph.
+                block, cited = parts.pop()
+                if kept := block.text[: len(block.text) - len(text[:shared_text].strip())].rstrip():
+                    parts.append((Block(kept, block.level, block.page), cited))
+        for paragraph in text.split("\n\n"):
+            if paragraph.strip():
+                parts.append((Block(paragraph.strip(), 0, chunk.page), chunk.chunk_id == cited_id))
+        previous = chunk
+    return parts
 
 
-def _paragraph(block: Block, chunk: Chunk | None, cited: bool, first: bool) -> str:
-    text = html.escape(block.text)
-    if not cited or chunk is None:
-        return f"<p>{text}</p>"
-    anchor = f' id="{CITED_ANCHOR}"' if first else ""
-    wanted = chunk.text.strip()
-    if wanted and wanted in block.text and wanted != block.text.strip():
-        # The chunk is a piece of a long paragraph: mark that piece only.
-        before, _, after = block.text.partition(wanted)
-        text = f"{html.escape(before)}<mark>{html.escape(wanted)}</mark>{html.escape(after)}"
-    else:
-        text = f"<mark>{text}</mark>"
-    return f'<p class="cited"{anchor}>{text}</p>'
-
-
-def render_document(header: ViewHeader, blocks: Sequence[Block], chunk: Chunk | None) -> str:
+def render_document(header: ViewHeader, parts: Sequence[tuple[Block, bool]]) -> str:
     """The whole page: header, then every heading and paragraph, the cited ones highlighted."""
-    blocks = [replace(block, text=readable(block.text)) for block in blocks]
-    if chunk is not None:
-        chunk = replace(chunk, text=readable(chunk.text))
-    cited = set(_cited_indexes(blocks, chunk))
-    first_cited = min(cited, default=-1)
     body: list[str] = []
     page: int | None = None
-    for position, block in enumerate(blocks):
+    anchored = False
+    for block, cited in parts:
         if block.page is not None and block.page != page:
             page = block.page
             body.append(f'<p class="page">{html.escape(messages.VIEW_PAGE.format(page=page))}</p>')
+        text = html.escape(block.text)
         if block.level:
             level = min(block.level + 1, 6)
-            body.append(f"<h{level}>{html.escape(block.text)}</h{level}>")
+            body.append(f"<h{level}>{text}</h{level}>")
+        elif cited:
+            anchor = "" if anchored else f' id="{CITED_ANCHOR}"'
+            anchored = True
+            body.append(f'<p class="cited"{anchor}><mark>{text}</mark></p>')
         else:
-            body.append(_paragraph(block, chunk, position in cited, position == first_cited))
+            body.append(f"<p>{text}</p>")
     details = [messages.VIEW_SOURCE.format(source=header.source)]
     if header.section:
         details.append(messages.VIEW_SECTION.format(section=header.section))
@@ -137,7 +137,7 @@ def render_document(header: ViewHeader, blocks: Sequence[Block], chunk: Chunk | 
         details.append(messages.VIEW_PAGE.format(page=header.page))
     if header.updated:
         details.append(messages.VIEW_UPDATED.format(date=header.updated))
-    note = messages.VIEW_NOTE if cited else messages.VIEW_PASSAGE_NOT_FOUND
+    note = messages.VIEW_NOTE if anchored else messages.VIEW_PASSAGE_NOT_FOUND
     return _page(
         header.title,
         f"<header><h1>{html.escape(header.title)}</h1><p>{html.escape(' — '.join(details))}</p>"

@@ -4,7 +4,7 @@ Who may open a document follows the rules of GET /v1/documents: everyone when `p
 administrator (bearer token) always, and otherwise only through a link that essbot signed when it cited the
 passage in an answer (`DocumentLinks`): a chat user sees the documents cited to them, and no one can list or
 open the others by guessing names. Only sources of the index in service, inside the documents folder, are
-served; the text view is built from the indexed text (see document_render.py), never from the file's markup.
+served; the text view is rebuilt from the indexed chunks (see document_render.py), never from the file.
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ import hashlib
 import hmac
 import logging
 import secrets
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlencode
 
@@ -26,11 +24,15 @@ from fastapi.responses import HTMLResponse, Response
 from essbot import messages
 from essbot.answer.engine import Assistant
 from essbot.config import Settings
-from essbot.ingest.clean import Block, clean_document
-from essbot.ingest.isolation import IsolatedParser
-from essbot.ingest.loaders import SkippedFile
 from essbot.server.deps import check_admin
-from essbot.server.document_render import CITED_ANCHOR, ViewHeader, render_document, render_error, view_csp
+from essbot.server.document_render import (
+    CITED_ANCHOR,
+    ViewHeader,
+    document_blocks,
+    render_document,
+    render_error,
+    view_csp,
+)
 from essbot.server.documents import check_source, printable
 from essbot.server.http_errors import HttpError, error_response
 from essbot.server.page_preview import PagePreviews
@@ -42,7 +44,6 @@ logger = logging.getLogger("essbot.server")
 VIEW_PATH = "/documents/view"
 PAGE_PATH = "/documents/page.png"
 _LINK_CONTEXT = b"essbot document links v1"
-_BLOCK_CACHE_SIZE = 16
 
 
 class DocumentLinks:
@@ -80,16 +81,24 @@ class DocumentLinks:
         return f"{PAGE_PATH}?{self._query(source, chunk_id)}"
 
 
-def indexed_chunk(assistant: Assistant, source: str, chunk_id: str) -> Chunk | None:
-    """The chunk `chunk_id` of `source` in the index in service, if it is there."""
+def indexed_chunks(assistant: Assistant, source: str, chunk_ids: Sequence[str]) -> list[Chunk]:
+    """The chunks `chunk_ids` of `source` in the index in service, in the order given (missing ones left out)."""
     index = assistant.retriever.index
     fetch = getattr(index, "fetch", None)  # the ChunkStore protocol; the in-memory index keeps a list
-    found = fetch([chunk_id]) if callable(fetch) else [c for c in index.chunks if c.chunk_id == chunk_id]
-    return next((chunk for chunk in found if chunk.source == source), None)
+    wanted = set(chunk_ids)
+    found = fetch(list(chunk_ids)) if callable(fetch) else [c for c in index.chunks if c.chunk_id in wanted]
+    by_id = {chunk.chunk_id: chunk for chunk in found if chunk.source == source}
+    return [by_id[chunk_id] for chunk_id in chunk_ids if chunk_id in by_id]
+
+
+def indexed_chunk(assistant: Assistant, source: str, chunk_id: str) -> Chunk | None:
+    """The chunk `chunk_id` of `source` in the index in service, if it is there."""
+    found = indexed_chunks(assistant, source, [chunk_id])
+    return found[0] if found else None
 
 
 class DocumentViews:
-    """The two routes' work: access, finding the indexed file and its chunk, rendering (cached)."""
+    """The two routes' work: access, finding the indexed file and its chunk, rendering."""
 
     def __init__(self, settings: Settings, assistant: Callable[[], Assistant], links: DocumentLinks) -> None:
         self.settings = settings
@@ -97,9 +106,6 @@ class DocumentViews:
         self.links = links
         self.previews = PagePreviews()
         self.frame_ancestors = parse_origins(settings.cors_origins)
-        self._parser: IsolatedParser | None = None
-        self._parser_lock = threading.Lock()
-        self._blocks: OrderedDict[tuple[str, int, int], list[Block]] = OrderedDict()
 
     def authorize(self, request: Request, source: str, chunk_id: str, signature: str) -> None:
         """Pass when documents are public, the link is signed, or the admin token is given; else raise."""
@@ -125,33 +131,11 @@ class DocumentViews:
             raise not_found
         return path, indexed_chunk(assistant, source, chunk_id)
 
-    def blocks(self, path: Path, source: str) -> list[Block]:
-        """The document's cleaned text blocks, parsed in the isolated parsing worker (as at ingestion)."""
-        stat = path.stat()
-        key = (source, stat.st_mtime_ns, stat.st_size)
-        with self._parser_lock:
-            if key in self._blocks:
-                self._blocks.move_to_end(key)
-                return self._blocks[key]
-            if self._parser is None:
-                self._parser = IsolatedParser(self.settings)
-            try:
-                doc, _ = self._parser.chunk(path, source)
-            except SkippedFile as skip:
-                raise HttpError(
-                    422, "unreadable_file", messages.VIEW_UNREADABLE.format(source=source, reason=skip.reason)
-                ) from skip
-            blocks = clean_document(doc)
-            self._blocks[key] = blocks
-            while len(self._blocks) > _BLOCK_CACHE_SIZE:
-                self._blocks.popitem(last=False)
-            return blocks
-
     def view_html(self, request: Request, source: str, chunk_id: str, signature: str) -> str:
         self.authorize(request, source, chunk_id, signature)
-        path, chunk = self.locate(source, chunk_id)
-        blocks = self.blocks(path, source)
-        record = self.assistant().retriever.index.manifest.files[source]
+        _, chunk = self.locate(source, chunk_id)
+        assistant = self.assistant()
+        record = assistant.retriever.index.manifest.files[source]
         header = ViewHeader(
             title=(chunk.title if chunk else record.title) or source,
             source=source,
@@ -159,7 +143,8 @@ class DocumentViews:
             page=chunk.page if chunk else None,
             updated=chunk.updated if chunk else None,
         )
-        return render_document(header, blocks, chunk)
+        chunks = indexed_chunks(assistant, source, record.chunk_ids)
+        return render_document(header, document_blocks(chunks, chunk.chunk_id if chunk else None))
 
     def page_png(self, request: Request, source: str, chunk_id: str, signature: str) -> bytes:
         self.authorize(request, source, chunk_id, signature)
