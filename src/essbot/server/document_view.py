@@ -117,8 +117,9 @@ class DocumentViews:
             return
         raise HttpError(403, "link_refused", messages.VIEW_LINK_REFUSED)
 
-    def locate(self, source: str, chunk_id: str) -> tuple[Path, Chunk | None]:
-        """The indexed file of `source` inside the documents folder, and the cited chunk if still indexed."""
+    def locate(self, source: str, chunk_id: str) -> tuple[Path, Assistant, Chunk | None]:
+        """The indexed file of `source` inside the documents folder, the Assistant in service whose index holds
+        it, and the cited chunk if still indexed."""
         check_source(source)
         assistant = self.assistant()
         record = assistant.retriever.index.manifest.files.get(source)
@@ -129,12 +130,11 @@ class DocumentViews:
         path = (root / source).resolve()
         if not path.is_relative_to(root) or not path.is_file():
             raise not_found
-        return path, indexed_chunk(assistant, source, chunk_id)
+        return path, assistant, indexed_chunk(assistant, source, chunk_id)
 
     def view_html(self, request: Request, source: str, chunk_id: str, signature: str) -> str:
         self.authorize(request, source, chunk_id, signature)
-        _, chunk = self.locate(source, chunk_id)
-        assistant = self.assistant()
+        _, assistant, chunk = self.locate(source, chunk_id)
         record = assistant.retriever.index.manifest.files[source]
         header = ViewHeader(
             title=(chunk.title if chunk else record.title) or source,
@@ -148,7 +148,7 @@ class DocumentViews:
 
     def page_png(self, request: Request, source: str, chunk_id: str, signature: str) -> bytes:
         self.authorize(request, source, chunk_id, signature)
-        path, chunk = self.locate(source, chunk_id)
+        path, _, chunk = self.locate(source, chunk_id)
         if chunk is None:
             raise HttpError(404, "passage_not_found", messages.VIEW_PASSAGE_UNKNOWN.format(source=printable(source)))
         if chunk.page is None or path.suffix.lower() != ".pdf":
