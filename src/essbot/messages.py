@@ -201,6 +201,29 @@ API_DOCUMENT_BAD_NAME = "Nom de document invalide : « {source} » (caractère i
 API_DOCUMENT_NOT_FOUND = (
     "Document introuvable : « {source} ». La liste des documents est sur GET /v1/documents (jeton d'administration)."
 )
+# --- read-only document views (GET /documents/view, GET /documents/page.png) ---
+VIEW_SOURCE = "Fichier : {source}"
+VIEW_SECTION = "Section : {section}"
+VIEW_PAGE = "Page {page}"
+VIEW_UPDATED = "Mis à jour : {date}"
+VIEW_NOTE = (
+    "Texte du document tel qu'essbot l'a lu (mise en forme simplifiée, en lecture seule) ; le passage cité est "
+    "surligné."
+)
+VIEW_PASSAGE_NOT_FOUND = (
+    "Le passage cité n'a pas été retrouvé : le document a peut-être changé depuis la réponse. Texte actuel ci-dessous."
+)
+VIEW_ERROR_TITLE = "Document non disponible"
+VIEW_NOT_FOUND = "Document introuvable : « {source} » ne fait pas partie des documents indexés."
+VIEW_PASSAGE_UNKNOWN = (
+    "Passage introuvable dans « {source} » : le document a peut-être été réindexé depuis la réponse. "
+    "Posez à nouveau la question pour obtenir un lien à jour."
+)
+VIEW_LINK_REFUSED = (
+    "Lien refusé : ce lien de consultation n'est pas valide (incomplet, modifié ou créé par un autre serveur). "
+    "Ouvrez la source depuis la réponse de l'assistant."
+)
+VIEW_NO_PAGE = "Aperçu indisponible : ce passage n'a pas de page dans un PDF."
 API_REINDEX_FAILED = "La réindexation a échoué ; l'index précédent reste en service. Détail : {detail}"
 API_REINDEX_CANCELLED = "Réindexation annulée à la demande ; l'index précédent reste en service."
 API_REINDEX_TIMED_OUT = (

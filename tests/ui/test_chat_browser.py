@@ -18,7 +18,12 @@ from tests.ui.conftest import RunningServer
 
 pytestmark = pytest.mark.slow
 
-SOURCE_WITH_PAGE = re.compile(r"^\[\d+\] .+, p\. \d+$")
+SOURCE_WITH_PAGE = re.compile(r"^\[\d+\] .+, p\. \d+$")  # a card's title line
+
+
+def open_sources(answer: Any) -> None:
+    """Open the « Sources (n) » disclosure under an answer (closed by default)."""
+    answer.locator("details[data-essbot-sources] > summary").click()
 
 
 def expect(target: Any) -> Any:
@@ -78,12 +83,15 @@ def test_starter_gives_a_streamed_answer_with_cited_pdf_page_and_feedback_is_sto
     expect(answer).to_contain_text("SPASER")
     expect(answer).to_contain_text("[1]")
     assert any('"stream_token"' in frame for frame in frames), "the answer was not streamed token by token"
+    # The sources are one closed « Sources (n) » disclosure (tests/ui/test_sources_browser.py tests it fully).
+    open_sources(answer)
     source = answer.get_by_text(SOURCE_WITH_PAGE).first
     expect(source).to_be_visible()
     expect(source).to_contain_text("SPASER")
+    answer.locator('a[href="#source-1"]').first.click()
     expect(answer.locator("blockquote").first).to_be_visible()  # the cited passage
-    # The PDF preview is rendered at the cited page.
-    expect(answer.locator(".inline-pdf canvas").first).to_be_visible()
+    # The preview of the cited PDF page.
+    expect(answer.locator("img[data-essbot-preview='pdf']").first).to_be_visible()
 
     # The question, the answer and its first sources in one picture.
     page.set_viewport_size({"width": 1280, "height": 1400})
@@ -114,10 +122,12 @@ def test_starter_gives_a_streamed_answer_with_cited_pdf_page_and_feedback_is_sto
 def test_follow_up_question_keeps_the_conversation(page: Any, ui_server: RunningServer) -> None:
     open_chat(page, ui_server)
     first = ask(page, "Qu'est-ce que l'agrément ESUS ?")
+    open_sources(first)
     expect(first.get_by_text(SOURCE_WITH_PAGE).first).to_contain_text("ESUS")
 
     follow_up = ask(page, "Qui le délivre ?")
     expect(follow_up).to_contain_text("préfet")
+    open_sources(follow_up)
     expect(follow_up.get_by_text(SOURCE_WITH_PAGE).first).to_contain_text("L'agrément ESUS")
 
 
@@ -126,6 +136,7 @@ def test_abstention_is_announced(page: Any, ui_server: RunningServer) -> None:
     answer = ask(page, "Quelle est la recette de la tarte tatin ?")
     expect(answer).to_contain_text(messages.ABSTAINED_NOTE.replace("**", ""))
     expect(answer.get_by_text(SOURCE_WITH_PAGE)).to_have_count(0)
+    expect(answer.locator("details[data-essbot-sources]")).to_have_count(0)
 
 
 def test_markup_from_documents_is_shown_as_text_and_never_run(page: Any, ui_server: RunningServer) -> None:

@@ -66,6 +66,7 @@ def test_widget_on_another_site_answers_with_sources(
     answer = widget.locator(".message-content").nth(1)
     expect(answer).to_contain_text("pôle territorial de coopération économique")
     expect(answer).to_contain_text("[1]")
+    answer.locator("details[data-essbot-sources] > summary").click()  # « Sources (n) », closed by default
     source = answer.get_by_text(re.compile(r"^\[1\] Les pôles territoriaux")).first
     expect(source).to_be_visible()
     expect(widget.locator("button.negative-feedback-off")).to_have_count(1)

@@ -17,7 +17,7 @@ import chainlit as cl
 from essbot.answer.types import Answer, Message
 from essbot.errors import EssbotError
 from essbot.server.ratelimit import ClientLimiter, scope_client
-from essbot.ui import messages, rendering, runtime
+from essbot.ui import messages, rendering, runtime, sources
 from essbot.ui.data_layer import FeedbackDataLayer
 from essbot.ui.feedback import AnswerRecord
 
@@ -85,16 +85,17 @@ async def answer_question(message: cl.Message) -> None:
         await reply.send()
         return
 
-    reply.content = rendering.answer_content(final)
+    reply.content = sources.answer_content(final)
     # Remembered before sending, as the 👍/👎 buttons appear with the message. chainlit rates the run step
     # that holds the message (its parent), or the message itself when there is none.
     record = AnswerRecord.from_answer(question, final, _client_type())
     for rated_id in {reply.id, reply.parent_id} - {None}:
         runtime.current().feedback.remember(str(rated_id), record)
     await reply.send()
-    # One by one, so that the sources appear in citation order (Message.send sends them concurrently).
-    for element in source_elements(final, runtime.current().settings.documents_dir):
-        await element.send(for_id=reply.id)
+    # One « Sources (n) » disclosure under the answer (ui/sources.py).
+    if final.citations:
+        props = sources.sources_props(final, runtime.current().links)
+        await cl.CustomElement(name=sources.ELEMENT_NAME, props=props, display="inline").send(for_id=reply.id)
     turns = [*history, Message("user", question), Message("assistant", final.answer)]
     cl.user_session.set(HISTORY_KEY, turns[-MAX_HISTORY_MESSAGES:])
 
@@ -110,22 +111,6 @@ async def _stream_answer(question: str, history: list[Message], reply: cl.Messag
             await reply.stream_token(rendering.escape_inline(item))
     assert final is not None  # Assistant.stream always ends with the Answer
     return final
-
-
-def source_elements(answer: Answer, documents_dir: Path) -> list[cl.Text | cl.Pdf]:
-    """One passage element per citation, then one PDF preview (opened at the cited page) per PDF page."""
-    elements: list[cl.Text | cl.Pdf] = [
-        cl.Text(name=rendering.citation_name(c), content=rendering.citation_body(c), display="inline")
-        for c in answer.citations
-    ]
-    seen: set[tuple[str, int]] = set()
-    for citation in answer.citations:
-        path = rendering.pdf_path(documents_dir, citation.source)
-        if path is None or not citation.page or (citation.source, citation.page) in seen:
-            continue
-        seen.add((citation.source, citation.page))
-        elements.append(cl.Pdf(name=rendering.pdf_name(citation), path=str(path), page=citation.page, display="inline"))
-    return elements
 
 
 def _error_text(exc: EssbotError) -> str:

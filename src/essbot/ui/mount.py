@@ -30,6 +30,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from essbot.config import Settings
+from essbot.server.document_view import DocumentViews, install_document_views
 from essbot.server.ratelimit import ClientLimiter, parse_origins
 from essbot.ui import messages, runtime
 from essbot.ui.runtime import AssistantSource
@@ -125,6 +126,10 @@ def prepare_app_root(settings: Settings) -> Path:
     _write_if_missing(root / ".chainlit" / "translations" / "fr-FR.json", translation)
     _write_if_missing(root / "chainlit.md", (ASSETS_DIR / "chainlit.md").read_text(encoding="utf-8"))
     for asset in sorted((ASSETS_DIR / "public").iterdir()):
+        if asset.is_dir():  # elements/: the custom elements' .jsx (chainlit fetches /public/elements/NAME.jsx)
+            for element in sorted(asset.iterdir()):
+                _write_if_missing(root / "public" / asset.name / element.name, element.read_bytes())
+            continue
         content = asset.read_bytes()
         if asset.name == "essbot.js":
             content = content.replace(b"__ESSBOT_PDF_WORKER__", pdf_worker_asset().encode())
@@ -224,7 +229,8 @@ def _remove_on_shutdown(app: FastAPI, root: Path) -> None:
 def mount_ui(
     app: FastAPI, settings: Settings, assistant: AssistantSource = None, limiter: ClientLimiter | None = None
 ) -> None:
-    """Serve the chainlit chat under /chat and the embeddable widget at GET /widget.js.
+    """Serve the chainlit chat under /chat, the embeddable widget at GET /widget.js, and the views of the
+    documents its answers cite (GET /documents/view, GET /documents/page.png, see server/document_view.py).
 
     Pass the API's Assistant, or better a function returning the one in service (e.g. `lambda: live.current`),
     as `assistant`: the chat then shares its index in memory and follows its re-indexing. By default the UI
@@ -233,7 +239,8 @@ def mount_ui(
     root = prepare_app_root(settings)
     if _State.temporary_root:
         _remove_on_shutdown(app, root)
-    runtime.configure(settings, assistant, limiter)
+    chat = runtime.configure(settings, assistant, limiter)
+    install_document_views(app, DocumentViews(settings, chat.assistant, chat.links))
     script = widget_script(settings)
 
     async def widget_js() -> Response:

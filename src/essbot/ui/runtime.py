@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from essbot.answer.engine import Assistant
 from essbot.config import Settings, load_settings
+from essbot.server.document_view import DocumentLinks
 from essbot.server.ratelimit import ClientLimiter
 from essbot.ui.feedback import FeedbackStore
 
@@ -28,6 +29,7 @@ class UIRuntime:
         self.settings = settings
         self.feedback = FeedbackStore(settings.feedback_db)
         self.limiter = limiter or ClientLimiter.from_settings(settings)
+        self.links = DocumentLinks.from_settings(settings)  # signs the chat's links to the cited documents
         self._assistant = assistant if isinstance(assistant, Assistant) else None
         self._factory = assistant if callable(assistant) and not isinstance(assistant, Assistant) else None
         self._lock = threading.Lock()
