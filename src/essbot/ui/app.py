@@ -97,6 +97,8 @@ async def answer_question(message: cl.Message) -> None:
         await element.send(for_id=reply.id)
     turns = [*history, Message("user", question), Message("assistant", final.answer)]
     cl.user_session.set(HISTORY_KEY, turns[-MAX_HISTORY_MESSAGES:])
+    if question_log := runtime.current().question_log:  # after the answer is shown, never in its way
+        await question_log.arecord(question, final, _client_type(), [reply.id, reply.parent_id])
 
 
 async def _stream_answer(question: str, history: list[Message], reply: cl.Message) -> Answer:
