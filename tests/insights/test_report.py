@@ -45,8 +45,8 @@ def test_report_groups_abstentions_and_thumbs_down_by_topic(insights_data: Insig
     assert not any("SPASER" in row["question"] for row in rows)  # answered and rated 👍
     first = next(row for row in rows if row["question"].startswith("Comment obtenir"))
     assert first["question"].endswith("Écrivez à [courriel]")
-    assert (first["motif"], first["commentaire"], first["canal"]) == ("avis 👎", COMMENT, "discussion")
-    assert "fiche-agrement-esus.pdf — Qui délivre l'agrément ?, p. 2" in first["passages_proches"]
+    assert (first["motif"], first["commentaire"], first["canal"]) == ("avis négatif", COMMENT, "discussion")
+    assert "fiche-agrement-esus.pdf — Qui délivre l'agrément ?, p. 2 — score 0,80" in first["passages_proches"]
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", first["semaine"])
 
 
@@ -81,6 +81,7 @@ def test_weekly_counts_and_ratings_joined_to_their_question(insights_data: Insig
     assert sum(week.questions for week in report.weeks) == len(questions) == 8
     assert sum(week.abstained for week in report.weeks) == 5
     assert sum(week.rated_down for week in report.weeks) == 2
+    assert sum(week.to_examine for week in report.weeks) == 7
     assert [w.monday for w in report.weeks] == sorted(w.monday for w in report.weeks)
     assert all(w.monday.weekday() == 0 for w in report.weeks)
 

@@ -23,7 +23,7 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24p
 max-width:1100px;padding:0 16px;line-height:1.45}h1{font-size:1.5rem}h2{font-size:1.25rem;margin-top:2rem}
 h3{font-size:1.05rem;margin:0 0 .3rem}table{border-collapse:collapse;font-size:.88rem;width:100%}
 th,td{border:1px solid #cbd5e0;padding:4px 8px;vertical-align:top;text-align:left}th{background:#edf2f7}
-td.num{text-align:right;font-variant-numeric:tabular-nums;width:7em}.bar{display:inline-block;height:.7em;
+td.num{text-align:right;font-variant-numeric:tabular-nums;width:8em;white-space:nowrap}.bar{display:inline-block;height:.7em;
 background:#c05621;vertical-align:middle;margin-left:6px}.muted{color:#4a5568}.group{border:1px solid #cbd5e0;
 border-radius:6px;padding:12px 16px;margin:16px 0}.terms{color:#4a5568;margin:0 0 .6rem}.comment{font-style:italic}
 ul.passages{margin:.3rem 0;padding-left:1.2em}.excerpt{color:#4a5568;font-size:.85rem}
@@ -48,20 +48,21 @@ def _passage_line(p: ClosePassage) -> str:
     section = f" — {p.section}" if p.section else ""
     page = f", p. {p.page}" if p.page else ""
     return messages.PASSAGE_LINE.format(
-        source=p.source, section=section, page=page, score=f"{p.score:.2f}", count=p.count
+        source=p.source, section=section, page=page, score=f"{p.score:.2f}".replace(".", ","), count=p.count
     )
 
 
 def _weeks_table(report: InsightsReport) -> Iterator[str]:
     yield f"<h2>{_e(messages.WEEKS_HEADER)}</h2>"
-    peak = max((w.abstained + w.rated_down for w in report.weeks), default=0) or 1
+    peak = max((w.to_examine for w in report.weeks), default=0) or 1
     yield '<table id="weeks"><thead><tr>' + "".join(f"<th>{_e(c)}</th>" for c in messages.WEEK_COLUMNS)
     yield "</tr></thead><tbody>"
     for week in report.weeks:
-        width = round(120 * (week.abstained + week.rated_down) / peak)
+        width = round(120 * week.to_examine / peak)
         yield (
             f'<tr><td>{week.monday.strftime("%d/%m/%Y")}</td><td class="num">{week.questions}</td>'
-            f'<td class="num">{week.abstained}</td><td class="num">{week.rated_down}'
+            f'<td class="num">{week.abstained}</td><td class="num">{week.rated_down}</td>'
+            f'<td class="num">{week.to_examine}'
             f'<span class="bar" style="width:{width}px" aria-hidden="true"></span></td></tr>'
         )
     yield "</tbody></table>"

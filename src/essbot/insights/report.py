@@ -58,6 +58,7 @@ class WeekCount:
     questions: int
     abstained: int
     rated_down: int
+    to_examine: int
 
 
 @dataclass
@@ -120,13 +121,15 @@ def week_start(moment: datetime) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def weekly_counts(questions: Sequence[LoggedQuestion], feedback: Sequence[FeedbackRow]) -> list[WeekCount]:
-    """Questions, abstentions and 👎 per week (weeks start on Monday), oldest first."""
+def weekly_counts(questions: Sequence[LoggedQuestion], items: Sequence[Item]) -> list[WeekCount]:
+    """Per week (from Monday), oldest first: questions asked, abstentions, and the questions to examine, of which
+    rated 👎 (a rating counts in the week its question was asked)."""
     asked = Counter(week_start(q.asked_at) for q in questions)
     abstained = Counter(week_start(q.asked_at) for q in questions if q.abstained)
-    down = Counter(week_start(_parse_time(f.created_at)) for f in feedback if f.value == 0)
-    weeks = sorted(set(asked) | set(down))
-    return [WeekCount(w, asked[w], abstained[w], down[w]) for w in weeks]
+    down = Counter(week_start(item.asked_at) for item in items if item.rated_down)
+    examine = Counter(week_start(item.asked_at) for item in items)
+    weeks = sorted(set(asked) | set(examine))
+    return [WeekCount(w, asked[w], abstained[w], down[w], examine[w]) for w in weeks]
 
 
 def close_passages(items: Sequence[Item], limit: int = MAX_PASSAGES_PER_GROUP) -> list[ClosePassage]:
@@ -157,7 +160,6 @@ def build_report(
         start = datetime.combine(since, datetime.min.time(), UTC)
         items = [item for item in items if item.asked_at >= start]
         questions = [q for q in questions if q.asked_at >= start]
-        feedback = [f for f in feedback if _parse_time(f.created_at) >= start]
     groups: list[TopicGroup] = []
     if items:
         texts = [item.question for item in items]
@@ -172,7 +174,7 @@ def build_report(
         since=since,
         questions=len(questions),
         abstained=sum(1 for q in questions if q.abstained),
-        rated_down=sum(1 for f in feedback if f.value == 0),
-        weeks=weekly_counts(questions, feedback),
+        rated_down=sum(1 for item in items if item.rated_down),
+        weeks=weekly_counts(questions, items),
         groups=groups,
     )
