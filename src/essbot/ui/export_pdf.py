@@ -96,7 +96,7 @@ def conversation_pdf(exchanges: Sequence[Exchange], when: datetime) -> bytes:
         pdf.set_font(FONT, style, size)
         pdf.set_text_color(gray)
         pdf.set_x(pdf.l_margin + indent)
-        pdf.multi_cell(pdf.epw - indent, LINE_MM, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(pdf.epw - indent, LINE_MM, text, align="L", new_x="LMARGIN", new_y="NEXT")
 
     write(messages.EXPORT_TITLE, "B", 17)
     day = french_date(when.date().isoformat())
