@@ -1,8 +1,7 @@
-"""insights.html in headless Debian chromium: groups, weekly counts and comments render, with no request out."""
+"""`essbot insights` in headless Debian chromium: groups, weekly counts and comments render, no request out."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,29 +9,15 @@ import pytest
 from click.testing import CliRunner
 
 from essbot.cli import main
-from tests.insights.conftest import COMMENT, HOSTILE, InsightsData
-from tests.ui.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.insights.conftest import COMMENT, HOSTILE, fill
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def page() -> Iterator[Any]:
-    if not CHROMIUM.is_file():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the dev extra)")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="fr-FR")
-        yield context.new_page()
-        browser.close()
-
-
-def test_report_renders_groups_weeks_and_comments_offline(
-    page: Any, insights_data: InsightsData, tmp_path: Path
-) -> None:
+def test_report_renders_groups_weeks_and_comments_offline(page: Any, tmp_path: Path, artifacts: Path) -> None:
     from playwright.sync_api import expect
 
+    insights_data = fill(tmp_path / "data")
     out = tmp_path / "rapport"
     args = ["insights", "--db", str(insights_data.question_db), "--feedback-db", str(insights_data.feedback_db)]
     result = CliRunner().invoke(main, [*args, "--out", str(out)])
@@ -50,8 +35,6 @@ def test_report_renders_groups_weeks_and_comments_offline(
 
     page.route("**/*", only_the_report)
     page.goto(report_url)
-    dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("questions sans réponse")
     groups = page.locator("section.group")
@@ -73,7 +56,6 @@ def test_report_renders_groups_weeks_and_comments_offline(
         page.locator("td", has_text=HOSTILE.split("</script> ")[1].replace("<b>", "").replace("</b>", ""))
     ).to_have_count(0)
     assert page.evaluate("document.querySelectorAll('script, b, img').length") == 0
-    assert not dialogs and not outside, (dialogs, outside)
+    assert not outside, outside  # (a script's alert() would fail the page fixture)
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "insights-report.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "insights-report.png"), full_page=True)
