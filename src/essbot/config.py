@@ -103,6 +103,11 @@ class Settings:
     max_body_kb: int = 64  # JSON request bodies
     max_upload_mb: float = 20.0
     feedback_db: Path = Path("indexes/feedback.sqlite3")
+    # questions asked (chat, widget, API), e-mails and phone numbers masked, for `essbot insights`
+    question_log: bool = True
+    question_log_db: Path = Path("indexes/questions.sqlite3")
+    question_log_retention_days: int = 180  # older questions are deleted; 0 = kept until the row cap
+    question_log_max_rows: int = 100_000  # the oldest go first beyond this
 
     def __post_init__(self) -> None:
         for name in SECRET_FIELDS:  # Settings(admin_token="…") still stores a SecretStr

@@ -55,3 +55,19 @@ def install_redaction(settings: Settings, logger_names: Iterable[str] = LOGGERS)
         logger = logging.getLogger(name)
         logger.filters = [f for f in logger.filters if not isinstance(f, RedactingFilter)]
         logger.addFilter(redacting)
+
+
+# Personal data in what users type (question log, feedback): masked before anything is stored.
+EMAIL_MASK = "[courriel]"
+PHONE_MASK = "[téléphone]"
+# A left boundary and a possessive local part keep the scan linear on long texts without "@".
+_EMAIL = re.compile(
+    r"(?<![\w.+%-])[\w.+%-]++\s?(?:@|\(at\)|\[at\])\s?[\w-]{1,63}(?:\s?\.\s?[\w-]{1,63}){1,8}", re.IGNORECASE
+)
+# French numbers: 06 12 34 56 78, 06.12.34.56.78, 0612345678, +33 6 12 34 56 78, +33 (0)1 23 45 67 89, 0033…
+_PHONE = re.compile(r"(?<![\w+])(?:(?:\+|00)\s?33\s?(?:\(0\)\s?)?|0)[1-9](?:[\s.\-/]{0,2}\d{2}){4}(?!\d)")
+
+
+def mask_personal_data(text: str) -> str:
+    """`text` with e-mail addresses and French phone numbers replaced by [courriel] and [téléphone]."""
+    return _PHONE.sub(PHONE_MASK, _EMAIL.sub(EMAIL_MASK, text))

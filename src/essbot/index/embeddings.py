@@ -60,6 +60,13 @@ class EssbotEmbedding(BaseEmbedding):
         with self._lock:
             return self._encode_passages(texts)
 
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Normalized vectors of many queries in one batch (offline work, e.g. grouping logged questions)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            return self._encode_queries(texts)
+
     def encode_query(self, text: str) -> np.ndarray:
         """Normalized vector of a search query (batched with the queries of concurrent callers)."""
         mine = _PendingQuery(text)

@@ -7,12 +7,13 @@ import logging
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, BackgroundTasks, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 
 from essbot.answer.engine import Assistant
 from essbot.config import Settings
+from essbot.insights.log import CHANNEL_API, QuestionLog, logged_stream
 from essbot.redaction import install_redaction
 from essbot.server import chat_completions, documents, schemas
 from essbot.server.deps import CurrentAssistant, CurrentReindexer
@@ -65,13 +66,17 @@ router = APIRouter()
     summary="Poser une question",
     responses=_QUESTION_ERRORS,
 )
-async def ask(body: schemas.AskRequest, request: Request, assistant: CurrentAssistant) -> Any:
+async def ask(
+    body: schemas.AskRequest, request: Request, assistant: CurrentAssistant, background: BackgroundTasks
+) -> Any:
     """Réponse sourcée : chaque `[n]` du texte renvoie à la citation d'`id` n."""
     filters = body.filters.as_mapping() if body.filters else None
     work = assistant.aask(body.question, [m.model_dump() for m in body.history], body.k, filters)
     answer = await until_disconnected(request, work)
     if isinstance(answer, Response):
         return answer  # the client has gone
+    if question_log := getattr(request.app.state, "question_log", None):  # written after the response is sent
+        background.add_task(question_log.record, body.question, answer, CHANNEL_API)
     return answer.to_dict()  # validated and serialized once, against response_model
 
 
@@ -86,6 +91,7 @@ async def ask_stream(body: schemas.AskRequest, request: Request, assistant: Curr
     """La réponse au fil de sa rédaction : événements `token`, puis `citations`, puis `done`."""
     filters = body.filters.as_mapping() if body.filters else None
     items = assistant.astream(body.question, [m.model_dump() for m in body.history], body.k, filters)
+    items = logged_stream(items, getattr(request.app.state, "question_log", None), body.question, CHANNEL_API)
     # The first item comes after validation and retrieval: a bad question is still a plain JSON error.
     first = await until_disconnected(request, first_item(items))
     if isinstance(first, Response):
@@ -148,6 +154,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None, *, with_u
     app.state.reindexer = reindexer
     app.state.library = DocumentLibrary(settings, reindexer)
     app.state.limiter = ClientLimiter.from_settings(settings)
+    app.state.question_log = QuestionLog.from_settings(settings)
     install_redaction(settings)
     install_error_handlers(app)
     app.include_router(router)

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, BackgroundTasks, Request
 from openai.types import CompletionUsage, Model
 from openai.types.chat import ChatCompletionChunk, ChatCompletionMessage
 from openai.types.chat.chat_completion import Choice
@@ -26,6 +26,7 @@ from starlette.responses import Response
 from essbot import messages
 from essbot.answer.markup import neutralise_markup
 from essbot.answer.types import Answer, Citation, Message
+from essbot.insights.log import CHANNEL_OPENAI, logged_stream
 from essbot.server import schemas
 from essbot.server.deps import CurrentAssistant
 from essbot.server.disconnect import first_item, until_disconnected
@@ -147,14 +148,19 @@ async def completion_chunks(items: AsyncIterator[str | Answer]) -> AsyncIterator
     },
 )
 async def chat_completions(
-    body: schemas.ChatCompletionRequest, request: Request, assistant: CurrentAssistant
+    body: schemas.ChatCompletionRequest, request: Request, assistant: CurrentAssistant, background: BackgroundTasks
 ) -> schemas.ChatCompletion | Response:
     """Compatible avec les clients OpenAI : `model` est ignoré (toujours « essbot »), les messages `system`
     aussi. Le contenu se termine par un bloc « Sources : » ; le champ supplémentaire `citations` donne les
     sources sous forme structurée."""
     question, history = split_conversation(body.messages)
     if body.stream:
-        items = assistant.astream(question, history)
+        items = logged_stream(
+            assistant.astream(question, history),
+            getattr(request.app.state, "question_log", None),
+            question,
+            CHANNEL_OPENAI,
+        )
         first = await until_disconnected(request, first_item(items))  # a bad question is still a JSON error
         if isinstance(first, Response):
             return first  # the client has gone
@@ -162,6 +168,8 @@ async def chat_completions(
     answer = await until_disconnected(request, assistant.aask(question, history))
     if isinstance(answer, Response):
         return answer  # the client has gone
+    if question_log := getattr(request.app.state, "question_log", None):  # written after the response is sent
+        background.add_task(question_log.record, question, answer, CHANNEL_OPENAI)
     return _completion(answer, completion_text(answer), question, history)
 
 

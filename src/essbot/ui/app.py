@@ -18,6 +18,7 @@ from essbot.answer.types import Answer, Message
 from essbot.errors import EssbotError
 from essbot.server.ratelimit import ClientLimiter, scope_client
 from essbot.ui import messages, rendering, runtime, sources
+from essbot.ui.conversation import remember_and_offer_export
 from essbot.ui.data_layer import FeedbackDataLayer
 from essbot.ui.feedback import AnswerRecord
 
@@ -98,6 +99,9 @@ async def answer_question(message: cl.Message) -> None:
         await cl.CustomElement(name=sources.ELEMENT_NAME, props=props, display="inline").send(for_id=reply.id)
     turns = [*history, Message("user", question), Message("assistant", final.answer)]
     cl.user_session.set(HISTORY_KEY, turns[-MAX_HISTORY_MESSAGES:])
+    await remember_and_offer_export(question, final, reply)
+    if question_log := runtime.current().question_log:  # after the answer is shown, never in its way
+        await question_log.arecord(question, final, _client_type(), [reply.id, reply.parent_id])
 
 
 async def _stream_answer(question: str, history: list[Message], reply: cl.Message) -> Answer:

@@ -75,7 +75,8 @@ def export(ctx: click.Context, output: Path | None, as_csv: bool, excel: bool, d
 
     Colonnes : id, created_at, updated_at, value (1 = utile, 0 = pas utile), rating (up/down), comment,
     question, answer, sources, abstained, channel (webapp = page de discussion, copilot = widget),
-    thread_id, message_id.
+    thread_id, message_id, puis pour chaque source citée, dans l'ordre de « sources » et séparées par « | » :
+    source_sections (section), source_pages (page) et source_dates (date de la source).
     """
     from essbot.ui.feedback import FeedbackStore
 

@@ -8,6 +8,7 @@ that nobody rated are never written to disk. One row per answer: rating again up
 from __future__ import annotations
 
 import csv
+import json
 import sqlite3
 import threading
 import uuid
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import TextIO
 
 from essbot.answer.types import Answer, Citation
+from essbot.redaction import mask_personal_data
 
 MAX_COMMENT_CHARS = 4000
 
@@ -36,9 +38,13 @@ CREATE TABLE IF NOT EXISTS feedback (
     abstained INTEGER NOT NULL DEFAULT 0,
     channel TEXT NOT NULL DEFAULT '', -- chainlit client: webapp (chat page) or copilot (widget)
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    citations TEXT NOT NULL DEFAULT '[]' -- JSON: [{"id", "source", "section", "page", "updated"}]
 )
 """
+# Added after the first release: databases created before get the column on first use.
+ADDED_COLUMNS = {"citations": "TEXT NOT NULL DEFAULT '[]'"}
+LIST_SEPARATOR = " | "
 
 
 @dataclass(frozen=True)
@@ -50,11 +56,24 @@ class AnswerRecord:
     abstained: bool
     sources: str
     channel: str = ""
+    citations: str = "[]"  # JSON, see SCHEMA
 
     @classmethod
     def from_answer(cls, question: str, answer: Answer, channel: str = "") -> AnswerRecord:
-        sources = " | ".join(_source_entry(c) for c in answer.citations)
-        return cls(question, answer.answer, answer.abstained, sources, channel)
+        """The record of an answer, its question's e-mails and phone numbers masked."""
+        sources = LIST_SEPARATOR.join(_source_entry(c) for c in answer.citations)
+        cited = [
+            {"id": c.id, "source": c.source, "section": c.section, "page": c.page, "updated": c.updated}
+            for c in answer.citations
+        ]
+        return cls(
+            mask_personal_data(question),
+            answer.answer,
+            answer.abstained,
+            sources,
+            channel,
+            json.dumps(cited, ensure_ascii=False),
+        )
 
 
 def _source_entry(citation: Citation) -> str:
@@ -82,6 +101,10 @@ class FeedbackRow:
     channel: str
     thread_id: str
     message_id: str
+    # Of each cited source, in the order of `sources`, separated by " | " (empty when unknown).
+    source_sections: str = ""
+    source_pages: str = ""
+    source_dates: str = ""
 
 
 def _now() -> str:
@@ -102,6 +125,7 @@ class FeedbackStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with closing(sqlite3.connect(self.path, timeout=10)) as db:
             db.execute(SCHEMA)
+            _add_missing_columns(db)
             with db:  # one transaction, committed on success
                 yield db
 
@@ -121,7 +145,7 @@ class FeedbackStore:
         """
         with self._lock:
             record = self._recent.get(message_id)
-        comment = (comment or "")[:MAX_COMMENT_CHARS]
+        comment = mask_personal_data(comment or "")[:MAX_COMMENT_CHARS]
         now = _now()
         with self._connect() as db:
             row = db.execute("SELECT id FROM feedback WHERE message_id = ?", (message_id,)).fetchone()
@@ -136,7 +160,7 @@ class FeedbackStore:
             feedback_id = str(uuid.uuid4())
             db.execute(
                 "INSERT INTO feedback (id, message_id, thread_id, value, comment, question, answer, sources, "
-                "abstained, channel, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "abstained, channel, created_at, updated_at, citations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     feedback_id,
                     message_id,
@@ -150,6 +174,7 @@ class FeedbackStore:
                     record.channel,
                     now,
                     now,
+                    record.citations,
                 ),
             )
             return feedback_id
@@ -166,11 +191,24 @@ class FeedbackStore:
         with self._connect() as db:
             found = db.execute(
                 "SELECT id, created_at, updated_at, value, comment, question, answer, sources, abstained, channel, "
-                "thread_id, message_id FROM feedback ORDER BY created_at, rowid"
+                "thread_id, message_id, citations FROM feedback ORDER BY created_at, rowid"
             ).fetchall()
         return [
             FeedbackRow(
-                r[0], r[1], r[2], r[3], "up" if r[3] else "down", r[4], r[5], r[6], r[7], bool(r[8]), r[9], r[10], r[11]
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                "up" if r[3] else "down",
+                r[4],
+                r[5],
+                r[6],
+                r[7],
+                bool(r[8]),
+                r[9],
+                r[10],
+                r[11],
+                *_cited_columns(r[12]),
             )
             for r in found
         ]
@@ -183,6 +221,26 @@ class FeedbackStore:
             with destination.open("w", encoding="utf-8-sig" if excel else "utf-8", newline="") as out:
                 return export_csv(rows, out, excel=excel)
         return export_csv(rows, destination, excel=excel)
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    present = {row[1] for row in db.execute("PRAGMA table_info(feedback)")}
+    for name, definition in ADDED_COLUMNS.items():
+        if name not in present:
+            db.execute(f"ALTER TABLE feedback ADD COLUMN {name} {definition}")
+
+
+def _cited_columns(citations_json: str) -> tuple[str, str, str]:
+    """Sections, pages and dates of the cited sources, each joined by " | " in citation order."""
+    try:
+        cited = [c for c in json.loads(citations_json or "[]") if isinstance(c, dict)]
+    except ValueError:
+        return "", "", ""
+
+    def column(key: str) -> str:
+        return LIST_SEPARATOR.join(" ".join(str(c.get(key) or "").split()) for c in cited)
+
+    return column("section"), column("page"), column("updated")
 
 
 def export_csv(rows: list[FeedbackRow], out: TextIO, *, excel: bool = False) -> int:

@@ -51,6 +51,24 @@ UNEXPECTED_ERROR = (
     "si le problème persiste, signalez-le à l'administrateur d'essbot."
 )
 
+# --- conversation export (PDF) ---
+EXPORT_BUTTON = "Exporter la conversation (PDF)"
+EXPORT_TOOLTIP = "Télécharger les questions, les réponses et leurs sources dans un PDF à classer ou transmettre"
+EXPORT_READY = "Votre conversation au format PDF ({count} question(s)) :"
+EXPORT_EMPTY = "Aucune question posée pour l'instant : rien à exporter."
+EXPORT_FILE_NAME = "conversation-essbot-{day}.pdf"
+EXPORT_TITLE = "Conversation avec essbot"
+EXPORT_DATE = "Exportée le {day} à {time}"
+EXPORT_NOTICE = (
+    "essbot répond à partir de son fonds documentaire sur l'économie sociale et solidaire ; il ne donne pas d'avis "
+    "juridique. Vérifiez chaque réponse dans les sources citées, reproduites ci-dessous."
+)
+EXPORT_QUESTION = "Question {number}"
+EXPORT_ANSWER = "Réponse"
+EXPORT_ABSTAINED = "Réponse non trouvée dans les documents."
+EXPORT_SOURCES = "Sources"
+EXPORT_FOOTER = "essbot — conversation exportée — page {page}/{{nb}}"
+
 FEEDBACK_UNKNOWN_ANSWER = (
     "Cette réponse n'est plus disponible (le service a peut-être redémarré) : votre avis n'a pas été enregistré."
 )

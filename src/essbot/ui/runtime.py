@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from essbot.answer.engine import Assistant
 from essbot.config import Settings, load_settings
+from essbot.insights.log import QuestionLog
 from essbot.server.document_view import DocumentLinks
 from essbot.server.ratelimit import ClientLimiter
 from essbot.ui.feedback import FeedbackStore
@@ -20,14 +21,16 @@ AssistantSource = Assistant | Callable[[], Assistant] | None
 
 
 class UIRuntime:
-    """Settings, a lazily loaded Assistant (thread-safe, shared by every chat), the feedback store and the rate
-    limiter of chat messages (the API's own when mounted in `essbot serve`, so a client has one budget)."""
+    """Settings, a lazily loaded Assistant (thread-safe, shared by every chat), the feedback store, the question
+    log and the rate limiter of chat messages (the API's own when mounted in `essbot serve`, so a client has one
+    budget)."""
 
     def __init__(
         self, settings: Settings, assistant: AssistantSource = None, limiter: ClientLimiter | None = None
     ) -> None:
         self.settings = settings
         self.feedback = FeedbackStore(settings.feedback_db)
+        self.question_log = QuestionLog.from_settings(settings)  # None when the setting is off
         self.limiter = limiter or ClientLimiter.from_settings(settings)
         self.links = DocumentLinks.from_settings(settings)  # signs the chat's links to the cited documents
         self._assistant = assistant if isinstance(assistant, Assistant) else None
