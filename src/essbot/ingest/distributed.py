@@ -133,10 +133,10 @@ def _import_ray() -> Any:
 
 def _connect(ray: Any, address: str) -> bool:
     """Initialise Ray for this run; True when this call started it (so it must shut it down)."""
-    if ray.is_initialized():
-        return False
     if not is_ray_address(address):
         raise EssbotError(messages.INGEST_RAY_BAD_ADDRESS.format(address=address))
+    if ray.is_initialized():
+        return False
     options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "logging_level": "WARNING"}
     if address != LOCAL:
         options["address"] = address
