@@ -41,8 +41,8 @@ INGEST_EMBEDDING = "Calcul des vecteurs"
 INGEST_RAY_PREPARING = "Analyse et vectorisation sur Ray ({workers} worker(s))"
 INGEST_RAY_MISSING = "L'option --ray demande le paquet Ray : pip install 'essbot[ray]'"
 INGEST_RAY_UNREACHABLE = (
-    "Impossible de joindre le cluster Ray « {address} » : {detail}. Vérifiez l'adresse (auto, ray://hôte:10001) "
-    "ou lancez sans adresse pour démarrer Ray sur cette machine."
+    "Impossible de joindre le cluster Ray « {address} » : aucun cluster ne répond à cette adresse. Vérifiez-la "
+    "(auto, ray://hôte:10001) ou lancez --ray sans adresse pour démarrer Ray sur cette machine."
 )
 INGEST_RAY_BAD_ADDRESS = (
     "Adresse Ray invalide : « {address} ». Attendu : auto, local, ray://hôte:port ou hôte:port "

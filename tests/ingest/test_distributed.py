@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,6 +23,7 @@ from essbot.ingest.distributed import is_ray_address, prepare_documents
 from essbot.ingest.pipeline import discover_files, ingest
 from essbot.types import FileRecord
 from tests.data.make_fixtures import GOOD_FILES, write_corrupt_pdf, write_files
+from tests.index.embedding_server import free_port
 
 ray = pytest.importorskip("ray", reason="Ray absent: pip install 'essbot[ray]'")
 
@@ -164,3 +168,22 @@ def test_ray_addresses_are_checked() -> None:
     assert not any(is_ray_address(a) for a in ("", "documents/", "http://hote:8265", "ray://"))
     with pytest.raises(EssbotError, match="Adresse Ray invalide"):
         list(prepare_documents([(Path("x.md"), FileRecord("x.md", "", 1, 0))], Settings(), "documents/"))
+
+
+def test_cli_without_a_cluster_at_the_address_says_so_in_french(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    write_files(folder, {"fiche-spaser.md": GOOD_FILES["fiche-spaser.md"]})
+    address = f"ray://127.0.0.1:{free_port()}"  # nothing listens there
+    # A process of its own: this one may hold the module's local Ray, which would be reused.
+    command = [sys.executable, "-c", "from essbot.cli import main; main()"]
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("RAY_", "ESSBOT_"))}
+    result = subprocess.run(
+        [*command, "ingest", str(folder), "--index", str(tmp_path / "index"), "--ray", address],
+        capture_output=True,
+        text=True,
+        env={**env, "PYTHONPATH": os.pathsep.join(sys.path)},
+        timeout=300,
+    )
+    assert result.returncode == 1
+    assert f"Impossible de joindre le cluster Ray « {address} » : aucun cluster ne répond" in result.stderr
+    assert not (tmp_path / "index" / "manifest.json").exists()

@@ -13,6 +13,7 @@ import contextlib
 import os
 import re
 import shutil
+import socket
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -139,12 +140,25 @@ def _connect(ray: Any, address: str) -> bool:
         return False
     options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "logging_level": "WARNING"}
     if address != LOCAL:
+        # Ray retries a silent host:port for ever: make sure something listens there first.
+        if address != "auto" and not _listening(address):
+            raise EssbotError(messages.INGEST_RAY_UNREACHABLE.format(address=address))
         options["address"] = address
     try:
         ray.init(**options)
     except (ConnectionError, RuntimeError, ValueError) as exc:
-        raise EssbotError(messages.INGEST_RAY_UNREACHABLE.format(address=address, detail=exc), str(exc)) from exc
+        raise EssbotError(messages.INGEST_RAY_UNREACHABLE.format(address=address), str(exc)) from exc
     return True
+
+
+def _listening(address: str, timeout_s: float = 5.0) -> bool:
+    """Whether a TCP connection to the `host:port` of a Ray address opens."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s):
+            return True
+    except (OSError, ValueError):
+        return False
 
 
 def _run(
