@@ -110,15 +110,16 @@ def prepare_documents(
 
     `address`: `local` starts Ray on this machine for the run; `auto` or `ray://host:port` joins a running
     cluster. When Ray is already initialised in this process it is used as is. `workers` defaults to
-    `settings.ray_workers`, else one per CPU of the cluster.
+    `settings.ray_workers`, else one per CPU of the cluster (and never more).
     """
     if not files:
         return
     ray = _import_ray()
     started = _connect(ray, address)
     try:
-        count = min(len(files), workers or settings.ray_workers or int(ray.cluster_resources().get("CPU", 1)))
-        yield from _run(ray, files, settings, max(1, count), progress, should_stop or (lambda: False))
+        cpus = int(ray.cluster_resources().get("CPU", 1))  # one CPU per worker: more would never start
+        count = max(1, min(len(files), workers or settings.ray_workers or cpus, cpus))
+        yield from _run(ray, files, settings, count, progress, should_stop or (lambda: False))
     finally:
         if started:
             ray.shutdown()
