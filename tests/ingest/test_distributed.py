@@ -187,3 +187,19 @@ def test_cli_without_a_cluster_at_the_address_says_so_in_french(tmp_path: Path) 
     assert result.returncode == 1
     assert f"Impossible de joindre le cluster Ray « {address} » : aucun cluster ne répond" in result.stderr
     assert not (tmp_path / "index" / "manifest.json").exists()
+
+
+@pytest.mark.slow
+def test_a_memory_bomb_is_stopped_by_the_workers_parsing_limits(local_ray: None, tmp_path: Path) -> None:
+    from essbot import messages
+    from tests.data import hostile_files as hostile
+    from tests.data import make_fixtures as fx
+
+    paths = [hostile.write_docx_bomb(tmp_path / "bombe.docx"), fx.write_docx(tmp_path / "scic.docx")]
+    files = [(path, FileRecord(path.name, "", path.stat().st_size, path.stat().st_mtime_ns)) for path in paths]
+    settings = Settings(max_decompressed_mb=500.0)  # past the zip check: the memory cap must stop it
+    prepared = {p.record.source: p for p in prepare_documents(files, settings, workers=1)}
+    assert prepared["bombe.docx"].record.skipped == messages.SKIP_PARSE_MEMORY
+    good = prepared["scic.docx"]  # the same worker goes on with a fresh parsing process
+    assert good.record.skipped is None and good.record.title == "Guide des SCIC" and good.chunks
+    assert good.vectors is not None and good.vectors.shape == (len(good.chunks), 384)
