@@ -56,7 +56,7 @@ def main() -> None:
     results: dict[str, object] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "ray": ray.__version__},
         "load_average_before": os.getloadavg(),
-        "corpus": [str(folder.relative_to(ROOT.parent)) for folder in folders],
+        "corpus": [folder.name for folder in folders],
         "runs": {},
     }
     runs: dict[str, dict[str, float]] = results["runs"]  # type: ignore[assignment]
