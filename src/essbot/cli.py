@@ -56,6 +56,15 @@ def main(ctx: click.Context, config_file: Path | None) -> None:
     help="Textes officiels LEGI : indexer la version en vigueur à cette date, AAAA-MM-JJ (par défaut aujourd'hui).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Pas de barre de progression.")
+@click.option(
+    "--ray",
+    "ray_address",
+    is_flag=False,
+    flag_value="local",
+    metavar="[ADRESSE]",
+    help="Analyser et vectoriser les fichiers en parallèle sur Ray (pip install 'essbot[ray]') : sans adresse, "
+    "Ray démarre sur cette machine ; « auto » ou ray://hôte:10001 rejoint un cluster. Placez-la après les dossiers.",
+)
 @click.pass_context
 @report_errors
 def ingest(
@@ -66,6 +75,7 @@ def ingest(
     max_file_mb: float | None,
     legi_date: Any,
     quiet: bool,
+    ray_address: str | None,
 ) -> None:
     """Indexer des documents (par défaut le dossier documents/).
 
@@ -82,8 +92,11 @@ def ingest(
 
     at = legi_date.date().isoformat() if legi_date else None
     settings = settings_from(ctx, index_dir=index_dir, max_file_mb=max_file_mb, legi_date=at)
+    if ray_address is not None and Path(ray_address).exists():  # `--ray documents/`: a folder, not an address
+        paths, ray_address = (*paths, Path(ray_address)), "local"
     roots = list(paths) or [settings.documents_dir]
-    report = run_ingest(roots, settings, rebuild=rebuild, progress=not quiet and sys.stderr.isatty())
+    progress = not quiet and sys.stderr.isatty()
+    report = run_ingest(roots, settings, rebuild=rebuild, progress=progress, ray_address=ray_address)
     click.echo(report.summary())
     for skipped in report.skipped:
         click.echo(messages.INGEST_SKIPPED_LINE.format(source=skipped.source, reason=skipped.reason))

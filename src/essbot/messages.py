@@ -38,6 +38,17 @@ SKIP_TOO_NESTED = "structure trop profondément imbriquée pour être lue ; fich
 # --- ingestion summary ---
 INGEST_SCANNING = "Analyse des documents"
 INGEST_EMBEDDING = "Calcul des vecteurs"
+INGEST_RAY_PREPARING = "Analyse et vectorisation sur Ray ({workers} worker(s))"
+INGEST_RAY_MISSING = "L'option --ray demande le paquet Ray : pip install 'essbot[ray]'"
+INGEST_RAY_UNREACHABLE = (
+    "Impossible de joindre le cluster Ray « {address} » : aucun cluster ne répond à cette adresse. Vérifiez-la "
+    "(auto, ray://hôte:10001) ou lancez --ray sans adresse pour démarrer Ray sur cette machine."
+)
+INGEST_RAY_BAD_ADDRESS = (
+    "Adresse Ray invalide : « {address} ». Attendu : auto, local, ray://hôte:port ou hôte:port "
+    "(placez les dossiers à indexer avant --ray)."
+)
+INGEST_RAY_WORKER_LOST = "le worker Ray qui analysait ce fichier s'est arrêté brutalement ({detail})"
 INGEST_NOTHING_CHANGED = "Aucun changement : l'index {index} est à jour ({chunks} passages, {files} fichiers)."
 INGEST_SUMMARY = (
     "Index {index} : {indexed} fichier(s) indexé(s), {unchanged} inchangé(s), {skipped} ignoré(s) ; "
@@ -75,6 +86,38 @@ EMBEDDING_UNKNOWN_BACKEND = "Moteur d'embedding inconnu : « {name} ». Moteurs 
 EMBEDDING_LOAD_FAILED = "Impossible de charger le modèle d'embedding « {model} » ({backend}) : {detail}"
 EMBEDDING_MISSING_PACKAGE = (
     "Le moteur d'embedding « {backend} » nécessite le paquet Python « {package} » : pip install {package}"
+)
+# embedding_backend = "openai" (an OpenAI-compatible /v1/embeddings endpoint): no URL or key in these messages
+EMBEDDING_ENDPOINT_MISSING = (
+    "Le moteur d'embedding « openai » demande l'adresse du service : réglez embedding_base_url "
+    "(ou ESSBOT_EMBEDDING_BASE_URL), par exemple https://albert.api.etalab.gouv.fr/v1."
+)
+EMBEDDING_ENDPOINT_UNREACHABLE = (
+    "Le service de vectorisation ne répond pas ({detail}) après {attempts} essai(s) : vérifiez "
+    "embedding_base_url et le réseau, ou augmentez embedding_timeout_s."
+)
+EMBEDDING_ENDPOINT_BUSY = (
+    "Le service de vectorisation est indisponible ou surchargé (HTTP {status}) après {attempts} essai(s) : "
+    "réessayez plus tard, ou réduisez embedding_concurrency."
+)
+EMBEDDING_ENDPOINT_AUTH = (
+    "Le service de vectorisation refuse la clé d'API (HTTP {status}) : vérifiez embedding_api_key "
+    "(ou ESSBOT_EMBEDDING_API_KEY)."
+)
+EMBEDDING_ENDPOINT_NOT_FOUND = (
+    "Le service de vectorisation ne connaît pas cette adresse ou le modèle « {model} » (HTTP {status}) : "
+    "vérifiez embedding_base_url et embedding_model."
+)
+EMBEDDING_ENDPOINT_REJECTED = (
+    "Le service de vectorisation a refusé la requête (HTTP {status}) pour le modèle « {model} » : vérifiez "
+    "embedding_model, ou réduisez embedding_batch_size."
+)
+EMBEDDING_ENDPOINT_BAD_REPLY = (
+    "Réponse inattendue du service de vectorisation pour le modèle « {model} » ({detail}) : est-ce bien un "
+    "service compatible OpenAI /v1/embeddings ?"
+)
+EMBEDDING_DIM_MISMATCH = (
+    "Le service de vectorisation renvoie des vecteurs de dimension {got}, alors que embedding_dim vaut {expected}."
 )
 
 # --- disk (CLI) ---

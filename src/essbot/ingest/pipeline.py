@@ -26,6 +26,7 @@ from essbot.index.store import (
     read_manifest,
 )
 from essbot.ingest.clean import clean_document
+from essbot.ingest.distributed import describe_document, prepare_documents
 from essbot.ingest.isolation import IsolatedParser, ParsingCancelled
 from essbot.ingest.legi import chunk_legi, is_legi_path
 from essbot.ingest.loaders import LoadedDocument, SkippedFile, load_document, parser_failure_reason
@@ -185,19 +186,21 @@ def ingest(
     embedding: EssbotEmbedding | None = None,
     parser: IsolatedParser | None = None,
     should_stop: Callable[[], bool] | None = None,
+    ray_address: str | None = None,
 ) -> IngestReport:
     """Bring the index at settings.index_dir in step with the files under `paths`.
 
     Files are parsed by `parser` (a child process under memory and time limits; one is started for this run
-    when none is given). When `should_stop` turns true, the run stops with IngestCancelledError and the index
-    is left as it was.
+    when none is given). With `ray_address` (`local`, `auto`, `ray://host:port`), new and changed files are
+    parsed, split and embedded on Ray workers instead (`ingest.distributed`). When `should_stop` turns true,
+    the run stops with IngestCancelledError and the index is left as it was.
     """
     stop = should_stop or (lambda: False)
     with ExitStack() as stack:
         if parser is None:
             parser = stack.enter_context(IsolatedParser(settings, should_stop=stop))
         try:
-            return _ingest(paths, settings, rebuild, progress, embedding, parser, stop)
+            return _ingest(paths, settings, rebuild, progress, embedding, parser, stop, ray_address)
         except ParsingCancelled as exc:
             raise IngestCancelledError(messages.INGEST_CANCELLED, str(exc)) from exc
 
@@ -210,6 +213,7 @@ def _ingest(
     embedding: EssbotEmbedding | None,
     parser: IsolatedParser,
     stop: Callable[[], bool],
+    ray_address: str | None = None,
 ) -> IngestReport:
     started = time.perf_counter()
     index_dir = settings.index_dir
@@ -224,6 +228,8 @@ def _ingest(
 
         records: dict[str, FileRecord] = {}
         new_chunks: dict[str, list[Chunk]] = {}
+        on_ray: list[tuple[Path, FileRecord]] = []  # files to prepare on Ray (`--ray`)
+        precomputed: dict[str, np.ndarray] = {}  # their vectors, by embedding key
         for path, source in _progress(files, len(files), messages.INGEST_SCANNING, progress):
             _check_stop(stop)
             stat = path.stat()
@@ -237,16 +243,29 @@ def _ingest(
                 continue
             record = FileRecord(source, digest, stat.st_size, stat.st_mtime_ns)
             records[source] = record
+            if ray_address is not None:
+                on_ray.append((path, record))
+                continue
             try:
                 doc, chunks = parser.chunk(path, source)
             except SkippedFile as skip:
                 record.skipped = skip.reason
                 continue
-            record.title, record.doc_type, record.chunk_ids = doc.title, doc.doc_type, [c.chunk_id for c in chunks]
-            record.pages = len(doc.pages) if doc.doc_type == "pdf" else None
+            describe_document(record, doc, chunks)
             report.skipped.extend(SkippedSource(f"{source}:{part}", reason) for part, reason in doc.skipped_parts)
             new_chunks[source] = chunks
             report.indexed.append(source)
+        for prepared in prepare_documents(on_ray, settings, ray_address or "", progress=progress, should_stop=stop):
+            source = prepared.record.source
+            records[source] = prepared.record
+            if prepared.record.skipped:
+                continue
+            report.skipped.extend(SkippedSource(f"{source}:{part}", reason) for part, reason in prepared.skipped_parts)
+            new_chunks[source] = prepared.chunks
+            report.indexed.append(source)
+            for chunk, vector in zip(prepared.chunks, prepared.vectors, strict=True):  # type: ignore[arg-type]
+                precomputed[embedding_key(settings.embedding_model_id, chunk.embed_text)] = vector
+        report.indexed.sort()
 
         for source, record in records.items():
             if record.skipped:
@@ -266,7 +285,7 @@ def _ingest(
             _persist_manifest_stats(index_dir, old_manifest, records)
             report.seconds = time.perf_counter() - started
             return report
-        _rebuild(report, settings, old_manifest, records, new_chunks, embedding, progress, stop)
+        _rebuild(report, settings, old_manifest, records, new_chunks, embedding, progress, stop, precomputed)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -290,6 +309,7 @@ def _rebuild(
     embedding: EssbotEmbedding | None,
     progress: bool,
     stop: Callable[[], bool],
+    precomputed: dict[str, np.ndarray] | None = None,
 ) -> None:
     from essbot.index.embeddings import create_embedding
 
@@ -305,6 +325,7 @@ def _rebuild(
     if old_index is not None:
         for chunk, vector in zip(old_index.chunks, old_index.vectors(), strict=True):
             cache[embedding_key(model.model_id, chunk.embed_text)] = vector
+    cache.update(precomputed or {})  # computed on Ray workers (keyed by the configured model: unused otherwise)
 
     chunks: list[Chunk] = []
     for source in sorted(records):
@@ -318,7 +339,7 @@ def _rebuild(
     if not chunks:
         raise NothingIndexedError(messages.INGEST_NOTHING_INDEXED)
 
-    report.embedded = embed_missing(
+    report.embedded = len(precomputed or {}) + embed_missing(
         [c.embed_text for c in chunks], model, cache, settings.embedding_batch_size, progress, stop
     )
     _check_stop(stop)
