@@ -32,6 +32,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from essbot.config import Settings
 from essbot.server.ratelimit import ClientLimiter, parse_origins
 from essbot.ui import messages, runtime
+from essbot.ui.page import patch_chainlit_page
 from essbot.ui.runtime import AssistantSource
 
 log = logging.getLogger("essbot.ui")
@@ -183,6 +184,7 @@ def _mount_chainlit(app: FastAPI) -> None:
         app.mount(CHAT_PATH, chainlit_app)
         return
     mount_chainlit(app=app, target=str(APP_FILE), path=CHAT_PATH)
+    patch_chainlit_page()  # no outside host in the chat page
     _State.chainlit_mounted = True
 
 
