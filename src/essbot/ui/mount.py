@@ -198,6 +198,7 @@ def widget_script(settings: Settings) -> str:
     values = {
         "server": configured,
         "label": messages.WIDGET_BUTTON_LABEL,
+        "errors": messages.WIDGET_ERRORS,
         "chatPath": CHAT_PATH.lstrip("/"),
     }
     # json.dumps gives JavaScript string literals; "<" is escaped so the file can also be inlined in HTML.
