@@ -18,6 +18,19 @@ LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 BLOCKING_IMPACTS = ("serious", "critical")
 # WCAG 2.1 A and AA, the level the RGAA 4 follows.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Fading dialogs would be measured half-transparent: wait for the finite animations to end.
+SETTLED = """async () => {
+  const roots = [document, ...Array.from(document.querySelectorAll("*"), e => e.shadowRoot).filter(Boolean)];
+  const running = roots.flatMap(r => r.getAnimations())
+    .filter(a => a.effect && a.effect.getTiming().iterations !== Infinity);
+  await Promise.all(running.map(a => a.finished.catch(() => null)));
+}"""
+# axe's target: a selector, or a list of selectors, one per shadow root crossed.
+OUTER_HTML = """(target) => {
+  let root = document, node = null;
+  for (const selector of [].concat(...target)) { node = root.querySelector(selector); if (!node) return ""; root = node.shadowRoot || node; }
+  return node.outerHTML.slice(0, 600);
+}"""
 
 
 @dataclass
@@ -51,6 +64,7 @@ def axe_violations(page: Any, root: str | None = None) -> list[dict[str, Any]]:
         pytest.skip(f"{AXE_SCRIPT} is missing: run `make axe` (npm install --no-save axe-core)")
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=AXE_SCRIPT.read_text(encoding="utf-8"))
+    page.evaluate(SETTLED)
     context = json.dumps(root) if root else "document"
     options = json.dumps({"runOnly": {"type": "tag", "values": AXE_TAGS}})
     result = page.evaluate(f"async () => (await window.axe.run({context}, {options})).violations")
@@ -71,5 +85,7 @@ def assert_no_serious_violations(page: Any, name: str, artifacts: Path, root: st
     violations = axe_violations(page, root)
     (artifacts / f"axe-{name}.json").write_text(json.dumps(violations, indent=1, ensure_ascii=False), "utf-8")
     blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+    for violation in blocking:  # the whole element, to find what to fix (axe's own excerpt is cut short)
+        violation["help"] += " — " + page.evaluate(OUTER_HTML, violation["nodes"][0]["target"])
     assert not blocking, f"{name}: serious or critical accessibility violations:\n" + "\n".join(summarise(blocking))
     return summarise(violations)
