@@ -47,6 +47,19 @@
       customCssUrl: server + "/public/essbot.css"
     });
     launcher.remove();
+    document.addEventListener("keydown", closeOnEscape);
+  }
+
+  // Escape closes the panel, unless a dialog inside it (feedback) is open, and leaves the focus on its button.
+  function closeOnEscape(event) {
+    var host = document.getElementById("chainlit-copilot");
+    var root = host && host.shadowRoot;
+    if (event.key !== "Escape" || !root || !root.getElementById("chainlit-copilot-chat")) return;
+    if (root.querySelectorAll("[role=dialog], [role=alertdialog], [role=menu]").length > 1) return;
+    var button = root.getElementById("chainlit-copilot-button");
+    if (!button) return;
+    button.click();
+    button.focus();
   }
 
   function fill(text, values) {

@@ -59,19 +59,17 @@
   //    the widget: give it back to the control that opened it, as keyboard users expect. React may re-render that control meanwhile: it is
   //    found again by its label. (The widget's own panel is a dialog too, present while it is open.)
   var focusHistory = [];
-  document.addEventListener(
-    "focusin",
-    function (event) {
-      var target = event.composedPath()[0];
-      if (!target || !target.getAttribute || target.hasAttribute("data-radix-focus-guard")) return;
-      var name = target.getAttribute("aria-label") || "";
-      var root = target.getRootNode();
-      var same = name ? root.querySelectorAll('[aria-label="' + name + '"]') : [];
-      var entry = { node: target, root: root, name: name, index: Array.prototype.indexOf.call(same, target) };
-      focusHistory = [entry].concat(focusHistory).slice(0, 3);
-    },
-    true
-  );
+  // Focus moving inside the widget's shadow root is not seen from the document: each root is listened to.
+  function rememberFocus(event) {
+    var target = event.composedPath()[0];
+    if (!target || !target.getAttribute || target.hasAttribute("data-radix-focus-guard")) return;
+    if (focusHistory.length && focusHistory[0].node === target) return;
+    var name = target.getAttribute("aria-label") || "";
+    var root = target.getRootNode();
+    var same = name ? root.querySelectorAll('[aria-label="' + name + '"]') : [];
+    var entry = { node: target, root: root, name: name, index: Array.prototype.indexOf.call(same, target) };
+    focusHistory = [entry].concat(focusHistory).slice(0, 10);
+  }
   function deepFocus() {
     var node = document.activeElement;
     while (node && node.shadowRoot && node.shadowRoot.activeElement) node = node.shadowRoot.activeElement;
@@ -110,6 +108,7 @@
   function watch(root) {
     if (!root || watched.indexOf(root) !== -1) return;
     watched.push(root);
+    (root === document.body ? document : root).addEventListener("focusin", rememberFocus, true);
     label(root);
     var state = { dialogs: [], openers: [] };
     trackDialogs(root, state);
