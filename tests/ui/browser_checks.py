@@ -28,7 +28,11 @@ SETTLED = """async () => {
 # axe's target: a selector, or a list of selectors, one per shadow root crossed.
 OUTER_HTML = """(target) => {
   let root = document, node = null;
-  for (const selector of [].concat(...target)) { node = root.querySelector(selector); if (!node) return ""; root = node.shadowRoot || node; }
+  for (const selector of [].concat(...target)) {
+    node = root.querySelector(selector);
+    if (!node) return "";
+    root = node.shadowRoot || node;
+  }
   return node.outerHTML.slice(0, 600);
 }"""
 
