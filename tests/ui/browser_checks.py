@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,3 +94,28 @@ def assert_no_serious_violations(page: Any, name: str, artifacts: Path, root: st
         violation["help"] += " — " + page.evaluate(OUTER_HTML, violation["nodes"][0]["target"])
     assert not blocking, f"{name}: serious or critical accessibility violations:\n" + "\n".join(summarise(blocking))
     return summarise(violations)
+
+
+# Words of chainlit's English interface that must not reach a label (aria-label, title, placeholder, alt).
+ENGLISH_WORDS = re.compile(
+    r"\b(close|open|copy|submit|send|stop|search|new chat|toggle|floating|sidebar|menu|upload|attach|settings|"
+    r"expand|collapse|minimi[sz]e|maximi[sz]e|feedback|loading|scroll|view|larger)\b",
+    re.IGNORECASE,
+)
+LABELS = """() => {
+  const found = [];
+  const visit = (root) => root.querySelectorAll("*").forEach((node) => {
+    for (const name of ["aria-label", "title", "placeholder", "alt"]) {
+      const value = node.getAttribute(name);
+      if (value) found.push(value);
+    }
+    if (node.shadowRoot) visit(node.shadowRoot);
+  });
+  visit(document);
+  return found;
+}"""
+
+
+def english_labels(page: Any) -> list[str]:
+    """The labels of the page (shadow roots included) that contain an English word of chainlit's interface."""
+    return sorted({label for label in page.evaluate(LABELS) if ENGLISH_WORDS.search(label)})

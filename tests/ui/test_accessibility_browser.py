@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from essbot.ui import messages
-from tests.ui.browser_checks import assert_no_serious_violations
+from tests.ui.browser_checks import assert_no_serious_violations, english_labels
 from tests.ui.conftest import RunningServer
 from tests.ui.test_widget_browser import host_site  # noqa: F401  (fixture: examples/embed.html on another origin)
 
@@ -39,6 +39,7 @@ def test_chat_page_and_an_answer_with_sources(page: Any, ui_server: RunningServe
     expect(page.locator("button.negative-feedback-off")).to_have_count(1)
     expect(answer.locator(".inline-pdf canvas").first).to_be_visible()
     assert_no_serious_violations(page, "chat-answer", artifacts)
+    assert english_labels(page) == []
     page.screenshot(path=str(artifacts / "a11y-chat-answer.png"))
 
 
@@ -98,16 +99,35 @@ def test_widget_closed_open_and_answer_with_the_keyboard_only(
 
     # Ask: reach the question field with Tab, type, send with Enter.
     tab_until(page, "textarea#chat-input")
-    page.keyboard.type("Qu'est-ce qu'un PTCE ?")
+    page.keyboard.type("Qu'est-ce qu'un SPASER ?")
     page.keyboard.press("Enter")
     answer = widget.locator(".message-content").nth(1)
     expect(answer).to_contain_text("[1]")
     expect(widget.locator("button.negative-feedback-off")).to_have_count(1)
+    # The sources follow the answer's text, in the answer (screen readers reach them in order).
+    expect(answer.get_by_text(re.compile(r"^\[1\] .+, p\. \d+$")).first).to_be_visible()
+    expect(answer.locator(".inline-pdf canvas").first).to_be_visible()
     assert_no_serious_violations(page, "widget-answer", artifacts)
+    assert english_labels(page) == []
     page.screenshot(path=str(artifacts / "a11y-widget-answer.png"))
 
-    # Read the sources: they follow the answer's text, in the answer (screen readers reach them in order).
-    expect(answer.get_by_text(re.compile(r"^\[1\] Les pôles territoriaux")).first).to_be_visible()
+    # Open a source: Shift+Tab back to the cited page's preview, Enter opens it large, Escape closes it.
+    for _ in range(12):
+        page.keyboard.press("Shift+Tab")
+        if "Agrandir l'aperçu" in focused(page):
+            break
+    assert "Agrandir l'aperçu : PDF — " in focused(page), focused(page)
+    page.keyboard.press("Enter")
+    viewer = widget.get_by_role("dialog", name="Aperçu du PDF")
+    expect(viewer).to_be_visible()
+    expect(viewer.locator("canvas").first).to_be_visible()
+    page.screenshot(path=str(artifacts / "a11y-widget-pdf-viewer.png"))
+    assert_no_serious_violations(page, "widget-pdf-viewer", artifacts)
+    assert english_labels(page) == []
+    page.keyboard.press("Escape")
+    expect(viewer).to_have_count(0)
+    expect_focus(page, "Agrandir l'aperçu : PDF — ")
+    tab_until(page, "textarea#chat-input")
     # Rate the answer: Shift+Tab from the question field to « Réponse pas utile », Enter opens a titled dialog.
     for _ in range(3):
         page.keyboard.press("Shift+Tab")

@@ -26,16 +26,35 @@
     ["button:has(> svg.lucide-maximize-2), button:has(> svg.lucide-maximize)", "Agrandir"],
     ["button:has(> svg.lucide-minimize-2), button:has(> svg.lucide-minimize)", "Réduire"],
     ["button:has(> svg.lucide-panel-right), button:has(> svg.lucide-panel-right-close)", "Choisir l'affichage"],
-    ["button:has(> svg.lucide-chevrons-right)", "Fermer le panneau latéral"]
+    ["button:has(> svg.lucide-chevrons-right)", "Fermer le panneau latéral"],
+    // The PDF viewer (a source's page opened large).
+    ["button:has(> svg.lucide-chevron-left)", "Page précédente"],
+    ["button:has(> svg.lucide-chevron-right)", "Page suivante"],
+    ["button:has(> svg.lucide-zoom-out)", "Réduire le zoom"],
+    ["button:has(> svg.lucide-zoom-in)", "Augmenter le zoom"],
+    ["button:has(> svg.lucide-printer)", "Imprimer ou ouvrir le PDF"],
+    ["a:has(> svg.lucide-download), button:has(> svg.lucide-download)", "Télécharger le PDF"],
+    ["[role=dialog] button:has(> svg.lucide-x)", "Fermer"]
   ];
   // Texts that chainlit's widget writes in English whatever the language.
   var PANEL_LABEL = "Assistant essbot";
-  var TEXTS = { Floating: "Fenêtre flottante", Sidebar: "Panneau latéral" };
+  var TEXTS = {
+    Floating: "Fenêtre flottante",
+    Sidebar: "Panneau latéral",
+    "View PDF": "Aperçu du PDF",
+    "Loading preview...": "Chargement de l'aperçu…",
+    "PDF Document": "Document PDF",
+    "A modal with a larger view of the PDF.": "La page citée du document, en grand."
+  };
+  var TEXT_HOLDERS = "[role^='menuitem'], [role=dialog] h2, [role=dialog] p, .inline-pdf span, .inline-pdf div";
+  var PDF_PREVIEW_LABEL = "Agrandir l'aperçu : ";
+  var PDF_PAGE_LABEL = "Page du PDF";
 
   function label(root) {
     LABELS.forEach(function (entry) {
       root.querySelectorAll(entry[0]).forEach(function (node) {
         if (node.getAttribute("aria-label") !== entry[1]) node.setAttribute("aria-label", entry[1]);
+        if (node.hasAttribute("title") && node.title !== entry[1]) node.title = entry[1];
       });
     });
     // Avatars next to the author's name: decorative, so screen readers skip them.
@@ -45,9 +64,20 @@
     root.querySelectorAll("[role=dialog]:has(#chainlit-copilot-chat):not([aria-label])").forEach(function (node) {
       node.setAttribute("aria-label", PANEL_LABEL);
     });
-    root.querySelectorAll("[role^='menuitem']").forEach(function (node) {
-      var french = TEXTS[node.textContent.trim()];
-      if (french) node.lastChild.textContent = french;
+    root.querySelectorAll(TEXT_HOLDERS).forEach(function (node) {
+      var last = node.lastChild;
+      var french = last && last.nodeType === 3 && TEXTS[last.textContent.trim()];
+      if (french) last.textContent = french;
+    });
+    // The viewer's scrolling page must be reachable with the keyboard (arrow keys scroll it).
+    root.querySelectorAll("div.overflow-auto:has(> div > .react-pdf__Document)").forEach(function (node) {
+      if (node.getAttribute("tabindex") !== "0") node.setAttribute("tabindex", "0");
+      if (node.getAttribute("aria-label") !== PDF_PAGE_LABEL) node.setAttribute("aria-label", PDF_PAGE_LABEL);
+    });
+    root.querySelectorAll(".inline-pdf[role=button]").forEach(function (node) {
+      var name = node.querySelector("span.truncate");
+      var wanted = PDF_PREVIEW_LABEL + (name ? name.textContent.trim() : "PDF");
+      if (node.getAttribute("aria-label") !== wanted) node.setAttribute("aria-label", wanted);
     });
     root.querySelectorAll("button[class*='-feedback-']").forEach(function (node) {
       var pressed = /-feedback-on/.test(node.className) ? "true" : "false";
@@ -56,8 +86,8 @@
   }
 
   // 3. A dialog (feedback, confirmation) closed with Escape leaves the focus on <body> or on the first button of
-  //    the widget: give it back to the control that opened it, as keyboard users expect. React may re-render that control meanwhile: it is
-  //    found again by its label. (The widget's own panel is a dialog too, present while it is open.)
+  //    the widget: give it back to the control that opened it, as keyboard users expect. React may re-render
+  //    that control meanwhile: it is found again by its label. (The widget's panel is a dialog too.)
   var focusHistory = [];
   // Focus moving inside the widget's shadow root is not seen from the document: each root is listened to.
   function rememberFocus(event) {
