@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 LLM_STAMP := $(VENV)/.installed-llm
 QUESTION ?= Qui délivre l'agrément ESUS ?
 
-.PHONY: install demo test test-fast lint index pdfs bench clean browser redis
+.PHONY: install demo test test-fast lint index pdfs bench clean browser redis axe
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,16 @@ redis:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; } || \
 		echo "redis-server absent : le test des limites partagées sera ignoré"
 
+# axe-core, injected by the accessibility browser tests, from the npm registry into a git-ignored folder.
+AXE := tests/.node/node_modules/axe-core/axe.min.js
+$(AXE):
+	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; } || true
+	@mkdir -p tests/.node && npm install --no-save --no-audit --no-fund --silent --prefix tests/.node 'axe-core@^4.10' || \
+		echo "axe-core absent : les tests d'accessibilité seront ignorés"
+
+axe: $(AXE)
+
 index: install
 	$(BIN)/essbot ingest documents/ --index indexes/default
 
@@ -47,7 +57,7 @@ lint: install
 	$(BIN)/mypy
 
 # The regression test of the evaluation reuses indexes/default: build (or update) it first.
-test: lint $(LLM_STAMP) browser redis index
+test: lint $(LLM_STAMP) browser redis axe index
 	$(BIN)/pytest
 
 test-fast: lint index

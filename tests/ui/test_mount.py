@@ -76,6 +76,11 @@ def test_widget_script_finds_the_server_from_its_own_address_or_public_url() -> 
     assert '"server": ""' in script and '"chatPath": "chat"' in script
     assert json.dumps(messages.WIDGET_BUTTON_LABEL, ensure_ascii=False) in script
     assert "mountChainlitWidget" in script and "/copilot/index.js" in script
+    # The French explanations of a refusal travel with the script; the page never shows a raw error.
+    config = json.loads(script.split("var config = ", 1)[1].split(";\n", 1)[0])
+    assert config["errors"] == messages.WIDGET_ERRORS
+    assert "cors_origins" in config["errors"]["origin"] and "{retry}" in config["errors"]["rateLimited"]
+    assert "https://" not in script.replace("https://your-essbot-server", "")  # no outside host
 
     public = mount.widget_script(Settings(public_url="https://essbot.exemple.fr/"))
     assert '"server": "https://essbot.exemple.fr/chat"' in public

@@ -75,6 +75,24 @@ FEEDBACK_UNKNOWN_ANSWER = (
 
 # --- widget (GET /widget.js) ---
 WIDGET_BUTTON_LABEL = "Ouvrir l'assistant essbot (économie sociale et solidaire)"
+# Shown above the bubble when the chat cannot open; {origin}, {server}, {status} and {retry} are filled in the page.
+WIDGET_ERRORS = {
+    "title": "L'assistant essbot ne peut pas s'ouvrir",
+    "origin": (
+        "Ce site ({origin}) n'est pas autorisé à interroger essbot : l'administrateur d'essbot doit ajouter son "
+        "adresse à cors_origins (variable ESSBOT_CORS_ORIGINS), puis redémarrer le service."
+    ),
+    "unreachable": (
+        "Le serveur essbot ({server}) ne répond pas. Vérifiez votre connexion au réseau et réessayez dans quelques "
+        "minutes ; si le problème persiste, prévenez l'administrateur d'essbot."
+    ),
+    "rateLimited": "Trop de demandes ont été envoyées à essbot en peu de temps. Patientez {retry} s, puis réessayez.",
+    "http": (
+        "Le serveur essbot a répondu par une erreur (code {status}). Réessayez dans un instant ; si le problème "
+        "persiste, prévenez l'administrateur d'essbot."
+    ),
+    "close": "Fermer ce message",
+}
 
 # --- commands ---
 UI_STARTING = "essbot : interface de discussion sur {url} (Ctrl-C pour arrêter)"

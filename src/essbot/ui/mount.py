@@ -33,6 +33,7 @@ from essbot.config import Settings
 from essbot.server.document_view import DocumentViews, install_document_views
 from essbot.server.ratelimit import ClientLimiter, parse_origins
 from essbot.ui import messages, runtime
+from essbot.ui.page import patch_chainlit_page
 from essbot.ui.runtime import AssistantSource
 
 log = logging.getLogger("essbot.ui")
@@ -193,6 +194,7 @@ def _mount_chainlit(app: FastAPI) -> None:
         app.mount(CHAT_PATH, chainlit_app)
         return
     mount_chainlit(app=app, target=str(APP_FILE), path=CHAT_PATH)
+    patch_chainlit_page()  # no outside host in the chat page
     _State.chainlit_mounted = True
 
 
@@ -206,6 +208,7 @@ def widget_script(settings: Settings) -> str:
     values = {
         "server": configured,
         "label": messages.WIDGET_BUTTON_LABEL,
+        "errors": messages.WIDGET_ERRORS,
         "chatPath": CHAT_PATH.lstrip("/"),
     }
     # json.dumps gives JavaScript string literals; "<" is escaped so the file can also be inlined in HTML.
