@@ -21,13 +21,15 @@ from tests.ui.test_chat_browser import ask, expect, open_chat
 pytestmark = pytest.mark.slow
 
 
-def logged_questions(server: RunningServer, count: int, timeout_s: float = 20.0) -> list[LoggedQuestion]:
+def logged_questions(server: RunningServer, marker: str, timeout_s: float = 20.0) -> list[LoggedQuestion]:
+    """The log's rows, newest first, once a question containing `marker` is there (the server is shared by the
+    session's browser tests: other tests' questions are in the log too)."""
     log = QuestionLog(server.feedback_db.parent / "indexes" / "questions.sqlite3")  # the default, in its cwd
     deadline = time.monotonic() + timeout_s
     rows: list[LoggedQuestion] = []
     while time.monotonic() < deadline:
-        rows = log.rows()
-        if len(rows) >= count:
+        rows = sorted(log.rows(), key=lambda row: -row.id)
+        if any(marker in row.question for row in rows):
             break
         time.sleep(0.2)
     return rows
@@ -61,9 +63,9 @@ def test_export_button_downloads_the_conversation_as_pdf(page: Any, ui_server: R
     assert "« " in text and " »" in text  # the cited passages, quoted
     assert "é" in text and "à" in text
 
-    rows = [r for r in logged_questions(ui_server, 2) if "SPASER" in r.question or "tatin" in r.question]
-    spaser = next(r for r in rows if "SPASER" in r.question)
-    tatin = next(r for r in rows if "tatin" in r.question)
+    rows = logged_questions(ui_server, PHONE_MASK)
+    tatin = next(r for r in rows if "tatin" in r.question)  # this test's, the newest
+    spaser = next(r for r in rows if "SPASER" in r.question and r.id < tatin.id)
     assert (spaser.channel, spaser.abstained) == ("webapp", False)
     assert spaser.citations and spaser.citations[0].source == "fiche-spaser.pdf" and spaser.passages
     assert tatin.abstained and tatin.question.endswith(f"Rappelez-moi au {PHONE_MASK}")
