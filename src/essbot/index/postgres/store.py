@@ -136,7 +136,8 @@ class PostgresStore:
             self.dim = int(read_settings(conn)["dim"])
 
     def put_document(self, record: FileRecord, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        vectors = np.asarray(vectors, dtype=np.float32).reshape(len(chunks), -1)
+        vectors = np.asarray(vectors, dtype=np.float32)
+        vectors = vectors.reshape(len(chunks), -1) if chunks else vectors.reshape(0, self.dim or 0)
         if chunks and not self.dim:
             self._bind(vectors.shape[1])
         if chunks and vectors.shape[1] != self.dim:
