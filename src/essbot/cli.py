@@ -23,6 +23,7 @@ from essbot.errors import EssbotError
         "ui": "essbot.ui.commands:ui",
         "feedback": "essbot.ui.commands:feedback",
         "eval": "essbot.evaluation.commands:eval_command",
+        "migrate": "essbot.index.postgres.commands:migrate",
     },
 )
 @click.option(
