@@ -210,3 +210,25 @@ def test_password_never_shown() -> None:
     assert "injoignable" in refused.value.user_message
     assert "motdepasse-secret" not in refused.value.user_message
     assert "motdepasse-secret" not in str(refused.value.cause)
+
+
+@pytest.mark.slow
+def test_pruned_lexical_search_keeps_the_exact_k_best(
+    large_store: PostgresStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from essbot.index.postgres import lexical
+
+    # « coopérative » is in every chunk, « sujet3 » in a seventh of them, « numéro 42 » in one document.
+    questions = ["coopérative sujet3 42", "coopérative sujet5", "coopérative passage 7 numéro 99"]
+    # Filtered: the rarest stem (42) selects nothing in doc043, the search must widen to the other stems.
+    filters = [None, None, None, {"source": "doc043"}]
+    questions.append(questions[0])
+    monkeypatch.setattr(lexical, "CANDIDATE_BUDGET", 10**9)
+    exact = [large_store.lexical_search(q, 10, f) for q, f in zip(questions, filters, strict=True)]
+    monkeypatch.setattr(lexical, "CANDIDATE_BUDGET", 10)
+    pruned = [large_store.lexical_search(q, 10, f) for q, f in zip(questions, filters, strict=True)]
+    assert len(pruned[3]) == 10 and all(chunk_id.startswith("doc043") for chunk_id in ids(pruned[3]))
+    assert [ids(found) for found in pruned] == [ids(found) for found in exact]
+    assert [score for found in pruned for _, score in found] == pytest.approx(
+        [score for found in exact for _, score in found]
+    )

@@ -26,7 +26,7 @@ from essbot.errors import IndexIncompatibleError
 from essbot.index.postgres import messages
 from essbot.index.postgres.connection import connect, database_label, open_pool
 from essbot.index.postgres.errors import StoreUnavailableError
-from essbot.index.postgres.lexical import ADD_TERMS_SQL, BM25_SQL, REMOVE_TERMS_SQL, any_of, indexed_terms, query_terms
+from essbot.index.postgres.lexical import ADD_TERMS_SQL, REMOVE_TERMS_SQL, bm25_search, indexed_terms, query_terms
 from essbot.index.postgres.schema import bind_model, drop_everything, read_settings, upgrade_schema
 from essbot.index.protocol import Filters, StoreStats
 from essbot.types import Chunk, FileRecord, article_key
@@ -125,6 +125,10 @@ class PostgresStore:
             elif embedding_model is not None and dim is not None:
                 bind_model(conn, embedding_model, dim, FORMAT_VERSION)
         return cls(open_pool(url, label, pool_size), label, embedding_model or "", dim or 0)
+
+    def connection(self) -> Any:
+        """A pooled connection (context manager), for bulk loading and maintenance."""
+        return self._pool.connection()
 
     # --- writes ---------------------------------------------------------------------------------------
 
@@ -254,14 +258,11 @@ class PostgresStore:
         return sorted(found, key=lambda pair: -pair[1])
 
     def lexical_search(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
-        terms = query_terms(query)
-        if k <= 0 or not terms:
+        if k <= 0 or not query_terms(query):
             return []
         where, params = filter_clause(filters)
-        params |= {"terms": terms, "query": any_of(terms), "k": k}
         with self._pool.connection() as conn:
-            rows = conn.execute(BM25_SQL.format(filters=where), params).fetchall()
-        return [(chunk_id, float(score)) for chunk_id, score in rows if score > 0]
+            return [(chunk_id, score) for chunk_id, score in bm25_search(conn, query, k, where, params) if score > 0]
 
     def fetch(self, chunk_ids: Sequence[str]) -> list[Chunk]:
         if not chunk_ids:
