@@ -157,7 +157,7 @@ def test_failed_put_leaves_the_previous_chunks(store: PostgresStore) -> None:
 
 def test_wrong_dimension_is_refused(store: PostgresStore) -> None:
     record, chunks, _ = document("a.md", ["texte"])
-    with pytest.raises(StoreUnavailableError, match="dimension"):
+    with pytest.raises(ValueError, match="dimension"):
         store.put_document(record, chunks, unit_vectors(1, 0, dim=DIM + 1))
 
 
@@ -232,3 +232,17 @@ def test_pruned_lexical_search_keeps_the_exact_k_best(
     assert [score for found in pruned for _, score in found] == pytest.approx(
         [score for found in exact for _, score in found]
     )
+
+
+def test_stored_vectors_are_found_by_text(store: PostgresStore) -> None:
+    record, chunks, vectors = document("a.md", ["un passage", "un autre"])
+    store.put_document(record, chunks, vectors)
+    found = store.stored_vectors([chunks[1].embed_text, "jamais vu"])
+    assert list(found) == [chunks[1].embed_text]
+    np.testing.assert_allclose(found[chunks[1].embed_text], vectors[1], rtol=1e-6)
+
+
+def test_splitter_signature_is_kept(postgres_url: str) -> None:
+    PostgresStore.open(postgres_url, MODEL, DIM, splitter={"chunk_size_words": 160}).close()
+    with PostgresStore.open(postgres_url, MODEL) as store:
+        assert store.splitter == {"chunk_size_words": 160}

@@ -14,31 +14,27 @@ from typing import Any
 import numpy as np
 
 from essbot.index.postgres.schema import HNSW_INDEX
-from essbot.index.postgres.store import PostgresStore
-from essbot.types import Chunk, FileRecord, article_key
+from essbot.index.postgres.store import CHUNK_INSERT_COLUMNS, PostgresStore, chunk_row
+from essbot.types import Chunk, FileRecord
 
 _STAGING = """
 CREATE TEMP TABLE staging (
     chunk_id text, source text, position integer, text text, title text, page integer, section text,
-    doc_type text, heading_path text[], article text, article_key text, updated text, embedding vector,
-    tsv text, ntok integer
+    doc_type text, heading_path text[], article text, article_key text, updated text, embed_hash text,
+    embedding vector, tsv text, ntok integer
 ) ON COMMIT DROP
 """
 _STAGING_TYPES = [
-    "text", "text", "int4", "text", "text", "int4", "text", "text", "text[]", "text", "text", "text", "vector",
-    "text", "int4",
+    "text", "text", "int4", "text", "text", "int4", "text", "text", "text[]", "text", "text", "text", "text",
+    "vector", "text", "int4",
 ]  # fmt: skip
-_COLUMNS = (
-    "chunk_id, source, position, text, title, page, section, doc_type, heading_path, article, article_key, updated"
-)
+_COLUMNS = CHUNK_INSERT_COLUMNS.replace("tsv,", "tsv::tsvector,")
 
 
 def bulk_load(
     store: PostgresStore, documents: Iterable[tuple[FileRecord, list[Chunk], np.ndarray]], memory: str = "1GB"
 ) -> int:
     """Put these documents into an EMPTY store in one transaction; returns the number of chunks loaded."""
-    from essbot.index.postgres.lexical import indexed_terms
-
     loaded = 0
     with store.connection() as conn, conn.transaction(), conn.cursor() as cur:
         cur.execute("SELECT chunks FROM essbot.state WHERE id = 1 FOR UPDATE")
@@ -58,13 +54,9 @@ def bulk_load(
                      record.pages, record.skipped, [chunk.chunk_id for chunk in chunks])
                 )  # fmt: skip
                 for position, (chunk, vector) in enumerate(zip(chunks, np.asarray(vectors, np.float32), strict=True)):
-                    tsv, ntok = indexed_terms(chunk.embed_text)
-                    tokens += ntok
-                    key = article_key(chunk.article) if chunk.article else None
-                    copy.write_row(
-                        (chunk.chunk_id, record.source, position, chunk.text, chunk.title, chunk.page, chunk.section,
-                         chunk.doc_type, list(chunk.heading_path), chunk.article, key, chunk.updated, vector, tsv, ntok)
-                    )  # fmt: skip
+                    row = chunk_row(record.source, position, chunk, vector)
+                    tokens += row[-1]
+                    copy.write_row(row)
                     loaded += 1
         with cur.copy(
             "COPY essbot.documents (source, sha256, size, mtime_ns, title, doc_type, pages, skipped, chunk_ids)"
@@ -72,10 +64,7 @@ def bulk_load(
         ) as copy:
             for row in documents_rows:
                 copy.write_row(row)
-        cur.execute(
-            f"INSERT INTO essbot.chunks ({_COLUMNS}, embedding, tsv, ntok)"
-            f" SELECT {_COLUMNS}, embedding, tsv::tsvector, ntok FROM staging"
-        )
+        cur.execute(f"INSERT INTO essbot.chunks ({CHUNK_INSERT_COLUMNS}) SELECT {_COLUMNS} FROM staging")
         cur.execute(
             "INSERT INTO essbot.terms (term, df) SELECT u.lexeme, count(*) FROM essbot.chunks c, unnest(c.tsv) u"
             " GROUP BY u.lexeme ON CONFLICT (term) DO UPDATE SET df = excluded.df"

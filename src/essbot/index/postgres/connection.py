@@ -49,11 +49,19 @@ def _configure(conn: Any) -> None:
 
 
 def open_pool(url: str, label: str, size: int) -> Any:
-    """A pool of autocommit connections that know pgvector's type; waits until the first one is up."""
+    """A pool of autocommit connections that know pgvector's type; waits until the first one is up.
+
+    Statements are not prepared: a generic plan would not see a filter's source prefix and could not use its
+    index, and planning these short queries costs well under a millisecond."""
     from psycopg_pool import ConnectionPool, PoolTimeout
 
     pool = ConnectionPool(
-        url, min_size=1, max_size=max(size, 1), kwargs={"autocommit": True}, configure=_configure, open=True
+        url,
+        min_size=1,
+        max_size=max(size, 1),
+        kwargs={"autocommit": True, "prepare_threshold": None},
+        configure=_configure,
+        open=True,
     )
     try:
         pool.wait(timeout=10)

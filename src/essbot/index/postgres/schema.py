@@ -57,10 +57,12 @@ CREATE TABLE essbot.chunks (
     article text,
     article_key text,
     updated text,
+    embed_hash text,
     embedding vector NOT NULL
 );
 CREATE INDEX chunks_source ON essbot.chunks (source text_pattern_ops, position);
 CREATE INDEX chunks_doc_type ON essbot.chunks (doc_type);
+CREATE INDEX chunks_embed_hash ON essbot.chunks (embed_hash);
 CREATE INDEX chunks_article_key ON essbot.chunks (article_key) WHERE article_key IS NOT NULL;
 """
 
@@ -135,14 +137,19 @@ def read_settings(conn: Any) -> dict[str, str]:
         return dict(cur.fetchall())
 
 
-def bind_model(conn: Any, embedding_model: str, dim: int, format_version: int) -> None:
+def bind_model(conn: Any, embedding_model: str, dim: int, format_version: int, splitter: str = "{}") -> None:
     """Record the embedding model of an empty store and give the vector column its dimension and HNSW index."""
     with conn.transaction(), conn.cursor() as cur:
         cur.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
         cur.execute("SELECT count(*) FROM essbot.settings WHERE key = 'embedding_model'")
         if cur.fetchone()[0]:  # another process bound it first
             return
-        values = {"embedding_model": embedding_model, "dim": str(dim), "format_version": str(format_version)}
+        values = {
+            "embedding_model": embedding_model,
+            "dim": str(dim),
+            "format_version": str(format_version),
+            "splitter": splitter,
+        }
         cur.executemany("INSERT INTO essbot.settings VALUES (%s, %s)", list(values.items()))
         cur.execute(f"ALTER TABLE essbot.chunks ALTER COLUMN embedding TYPE vector({int(dim)})")
         cur.execute(HNSW_INDEX)

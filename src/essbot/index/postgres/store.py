@@ -16,6 +16,8 @@ through `generation()`, which reads that row.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -53,13 +55,35 @@ def filter_clause(filters: Filters | None) -> tuple[str, dict[str, Any]]:
     params: dict[str, Any] = {}
     for key, wanted in (filters or {}).items():
         values = [wanted] if isinstance(wanted, str) else list(wanted)
-        if key == "source":
-            parts.append("c.source LIKE ANY(%(source_prefixes)s)")
-            params["source_prefixes"] = [_escape_like(value) + "%" for value in values]
+        if key == "source":  # one LIKE per prefix: each can use the text_pattern_ops index
+            names = [f"source_{index}" for index in range(len(values))]
+            parts.append("(" + (" OR ".join(f"c.source LIKE %({name})s" for name in names) or "false") + ")")
+            params |= {name: _escape_like(value) + "%" for name, value in zip(names, values, strict=True)}
         elif key == "doc_type":
             parts.append("c.doc_type = ANY(%(doc_types)s)")
             params["doc_types"] = values
     return "".join(f" AND {part}" for part in parts), params
+
+
+CHUNK_INSERT_COLUMNS = (
+    "chunk_id, source, position, text, title, page, section, doc_type, heading_path, article, article_key, updated,"
+    " embed_hash, embedding, tsv, ntok"
+)
+
+
+def embed_hash(text: str) -> str:
+    """The key of a chunk's `embed_text`, to find its stored vector again (`stored_vectors`)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def chunk_row(source: str, position: int, chunk: Chunk, vector: np.ndarray) -> tuple[Any, ...]:
+    """The values of CHUNK_INSERT_COLUMNS for one chunk (its French stems computed here); ntok comes last."""
+    tsv, ntok = indexed_terms(chunk.embed_text)
+    key = article_key(chunk.article) if chunk.article else None
+    return (
+        chunk.chunk_id, source, position, chunk.text, chunk.title, chunk.page, chunk.section, chunk.doc_type,
+        list(chunk.heading_path), chunk.article, key, chunk.updated, embed_hash(chunk.embed_text), vector, tsv, ntok,
+    )  # fmt: skip
 
 
 def _as_array(value: Any) -> np.ndarray:
@@ -77,11 +101,12 @@ class PostgresStore:
 
     backend = "postgres"
 
-    def __init__(self, pool: Any, label: str, embedding_model: str, dim: int) -> None:
+    def __init__(self, pool: Any, label: str, embedding_model: str, dim: int, splitter: dict[str, Any]) -> None:
         self._pool = pool
         self.label = label  # the database's address without its password
         self.embedding_model = embedding_model
         self.dim = dim
+        self.splitter = splitter  # `Settings.splitter_signature()` the chunks were cut with
 
     @classmethod
     def open(
@@ -90,6 +115,7 @@ class PostgresStore:
         embedding_model: str | None = None,
         dim: int | None = None,
         *,
+        splitter: dict[str, Any] | None = None,
         reset: bool = False,
         pool_size: int = 4,
     ) -> PostgresStore:
@@ -122,9 +148,10 @@ class PostgresStore:
                         )
                     )
                 embedding_model, dim = found["embedding_model"], int(found["dim"])
+                splitter = json.loads(found.get("splitter", "{}"))
             elif embedding_model is not None and dim is not None:
-                bind_model(conn, embedding_model, dim, FORMAT_VERSION)
-        return cls(open_pool(url, label, pool_size), label, embedding_model or "", dim or 0)
+                bind_model(conn, embedding_model, dim, FORMAT_VERSION, json.dumps(splitter or {}))
+        return cls(open_pool(url, label, pool_size), label, embedding_model or "", dim or 0, splitter or {})
 
     def connection(self) -> Any:
         """A pooled connection (context manager), for bulk loading and maintenance."""
@@ -136,43 +163,22 @@ class PostgresStore:
         if not self.embedding_model:
             raise StoreUnavailableError(messages.DIM_MISMATCH.format(got=dim, url=self.label, expected="?"))
         with self._pool.connection() as conn:
-            bind_model(conn, self.embedding_model, dim, FORMAT_VERSION)
+            bind_model(conn, self.embedding_model, dim, FORMAT_VERSION, json.dumps(self.splitter))
             self.dim = int(read_settings(conn)["dim"])
 
     def put_document(self, record: FileRecord, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         vectors = np.asarray(vectors, dtype=np.float32)
-        vectors = vectors.reshape(len(chunks), -1) if chunks else vectors.reshape(0, self.dim or 0)
+        if vectors.ndim != 2:
+            vectors = vectors.reshape(len(chunks), -1) if len(chunks) else vectors.reshape(0, self.dim)
         if chunks and not self.dim:
             self._bind(vectors.shape[1])
-        if chunks and vectors.shape[1] != self.dim:
-            raise StoreUnavailableError(
-                messages.DIM_MISMATCH.format(got=vectors.shape[1], url=self.label, expected=self.dim)
-            )
-        rows = []
-        tokens = 0
-        for position, (chunk, vector) in enumerate(zip(chunks, vectors, strict=True)):
-            tsv, ntok = indexed_terms(chunk.embed_text)
-            tokens += ntok
-            key = article_key(chunk.article) if chunk.article else None
-            rows.append(
-                (
-                    chunk.chunk_id,
-                    record.source,
-                    position,
-                    chunk.text,
-                    chunk.title,
-                    chunk.page,
-                    chunk.section,
-                    chunk.doc_type,
-                    list(chunk.heading_path),
-                    chunk.article,
-                    key,
-                    chunk.updated,
-                    vector,
-                    tsv,
-                    ntok,
-                )
-            )
+        if vectors.shape != (len(chunks), self.dim):  # a programming error: nothing is written
+            raise ValueError(messages.DIM_MISMATCH.format(got=vectors.shape, url=self.label, expected=self.dim))
+        rows = [
+            chunk_row(record.source, position, chunk, vector)
+            for position, (chunk, vector) in enumerate(zip(chunks, vectors, strict=True))
+        ]
+        tokens = sum(row[-1] for row in rows)
         with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             removed, removed_tokens = self._lock_and_clear(cur, record.source)
             cur.execute(
@@ -190,9 +196,8 @@ class PostgresStore:
                 ),
             )
             cur.executemany(
-                "INSERT INTO essbot.chunks (chunk_id, source, position, text, title, page, section, doc_type,"
-                " heading_path, article, article_key, updated, embedding, tsv, ntok)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::tsvector, %s)",
+                f"INSERT INTO essbot.chunks ({CHUNK_INSERT_COLUMNS}) VALUES"
+                f" ({', '.join(['%s'] * (CHUNK_INSERT_COLUMNS.count(',') - 1))}, %s::tsvector, %s)",  # tsv, ntok last
                 rows,
             )
             cur.execute(ADD_TERMS_SQL, (record.source,))
@@ -303,6 +308,18 @@ class PostgresStore:
                 np.stack([_as_array(row[-1]) for row in rows]) if rows else np.zeros((0, self.dim), dtype=np.float32)
             )
             yield record, [_chunk(row[:-1]) for row in rows], vectors.astype(np.float32)
+
+    def stored_vectors(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """Vectors of chunks whose `embed_text` is one of these texts (found by its hash), keyed by text."""
+        wanted = {embed_hash(text): text for text in texts}
+        if not wanted:
+            return {}
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT DISTINCT ON (embed_hash) embed_hash, embedding FROM essbot.chunks WHERE embed_hash = ANY(%s)",
+                (list(wanted),),
+            ).fetchall()
+        return {wanted[key]: _as_array(vector) for key, vector in rows}
 
     def generation(self) -> int:
         with self._pool.connection() as conn:
