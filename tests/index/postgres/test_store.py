@@ -246,3 +246,15 @@ def test_splitter_signature_is_kept(postgres_url: str) -> None:
     PostgresStore.open(postgres_url, MODEL, DIM, splitter={"chunk_size_words": 160}).close()
     with PostgresStore.open(postgres_url, MODEL) as store:
         assert store.splitter == {"chunk_size_words": 160}
+
+
+def test_settings_give_the_database_and_hide_its_password(postgres_url: str) -> None:
+    from essbot.config import Settings, load_settings
+    from essbot.index.postgres import open_postgres_store
+
+    settings = load_settings(read_file=False, environ={"ESSBOT_DATABASE_URL": postgres_url.replace(":@", ":secret@")})
+    assert "secret" not in repr(settings)
+    with open_postgres_store(settings, MODEL, DIM) as store:
+        assert store.stats().embedding_model == MODEL
+    with pytest.raises(StoreUnavailableError, match="ESSBOT_DATABASE_URL"):
+        open_postgres_store(Settings(), MODEL, DIM)

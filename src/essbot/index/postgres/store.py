@@ -96,6 +96,22 @@ def _chunk(row: Sequence[Any]) -> Chunk:
     return Chunk(chunk_id, text, source, title, page, section, doc_type, tuple(heading_path), article, updated)
 
 
+def _check_compatible(found: dict[str, str], label: str, embedding_model: str | None) -> None:
+    """Refuse a database of another format or embedding model, with the same French way out as a local index."""
+    if int(found["format_version"]) != FORMAT_VERSION:
+        raise IndexIncompatibleError(
+            core_messages.INDEX_FORMAT_MISMATCH.format(
+                path=label, found=found["format_version"], expected=FORMAT_VERSION
+            )
+        )
+    if embedding_model is not None and found["embedding_model"] != embedding_model:
+        raise IndexIncompatibleError(
+            core_messages.INDEX_MODEL_MISMATCH.format(
+                path=label, built=found["embedding_model"], configured=embedding_model
+            )
+        )
+
+
 class PostgresStore:
     """Documents, chunks, vectors (HNSW, inner product) and French stems in one PostgreSQL database."""
 
@@ -135,18 +151,7 @@ class PostgresStore:
                 raise
             found = read_settings(conn)
             if found:
-                if int(found["format_version"]) != FORMAT_VERSION:
-                    raise IndexIncompatibleError(
-                        core_messages.INDEX_FORMAT_MISMATCH.format(
-                            path=label, found=found["format_version"], expected=FORMAT_VERSION
-                        )
-                    )
-                if embedding_model is not None and found["embedding_model"] != embedding_model:
-                    raise IndexIncompatibleError(
-                        core_messages.INDEX_MODEL_MISMATCH.format(
-                            path=label, built=found["embedding_model"], configured=embedding_model
-                        )
-                    )
+                _check_compatible(found, label, embedding_model)
                 embedding_model, dim = found["embedding_model"], int(found["dim"])
                 splitter = json.loads(found.get("splitter", "{}"))
             elif embedding_model is not None and dim is not None:
@@ -347,12 +352,21 @@ class PostgresStore:
         self.close()
 
 
-def open_postgres_store(settings: Any, embedding_model: str | None = None, dim: int | None = None) -> PostgresStore:
-    """The store at `settings.database_url` (for the store factory), checked against the configured model."""
+def open_postgres_store(
+    settings: Any,
+    model_id: str | None = None,
+    dim: int | None = None,
+    splitter: dict[str, Any] | None = None,
+    *,
+    reset: bool = False,
+) -> PostgresStore:
+    """The store at `settings.database_url` (for the store factory), checked against `model_id`; `reset` empties
+    it first (a rebuild). One pooled connection per answering thread, and one for writes."""
     url = settings.database_url.get_secret_value()
     if not url:
         raise StoreUnavailableError(messages.DATABASE_NOT_CONFIGURED)
-    return PostgresStore.open(url, embedding_model or settings.embedding_model_id, dim)
+    size = settings.answer_workers + 1
+    return PostgresStore.open(url, model_id, dim, splitter=splitter, reset=reset, pool_size=size)
 
 
 __all__ = ["EXACT_SEARCH_LIMIT", "PostgresStore", "filter_clause", "open_postgres_store"]
