@@ -51,7 +51,7 @@ def any_of(terms: list[str]) -> str:
 # Chunks scored exactly per query: the rarest stems of the question pick at most about this many candidates
 # (by their document frequencies); a stem more common than that is only counted in the score, unless the
 # candidates cannot prove the k best (see `bm25_search`).
-CANDIDATE_BUDGET = 5000
+CANDIDATE_BUDGET = 2000
 
 _TERM_STATS_SQL = """
 SELECT s.chunks, s.tokens, t.term, t.df FROM essbot.state s
