@@ -11,7 +11,7 @@ from click.testing import Result
 from essbot.config import Settings
 from essbot.index.embeddings import EssbotEmbedding
 from essbot.index.postgres import PostgresStore
-from essbot.index.store import VectorIndex
+from essbot.index.postgres.migrate import open_source
 from essbot.ingest.pipeline import ingest
 from tests.conftest import Workspace
 
@@ -30,22 +30,22 @@ def test_migrate_copies_chunks_and_vectors(
     assert "Copie terminée" in result.output and "sans recalcul des vecteurs" in result.output
     assert "mot-de-passe-secret" not in result.output
 
-    legacy = VectorIndex.load(built_index.index_dir)
-    ingested = [record for record in legacy.manifest.files.values() if not record.skipped]
-    assert f"{len(ingested)} documents, {len(legacy.chunks)} passages" in result.output
-    with PostgresStore.open(postgres_url, legacy.manifest.embedding_model) as store:
-        assert store.dim == legacy.manifest.dim
-        assert store.stats().chunks == len(legacy.chunks)
-        assert {s: r.chunk_ids for s, r in store.files().items()} == {
-            s: r.chunk_ids for s, r in legacy.manifest.files.items()
-        }
-        vectors = legacy.vectors()
-        chunk = legacy.chunks[5]
+    source = open_source(built_index.settings)
+    documents = list(source.documents())
+    chunks = [chunk for _, doc_chunks, _ in documents for chunk in doc_chunks]
+    vectors = np.concatenate([doc_vectors for _, _, doc_vectors in documents])
+    assert f"{len(documents)} documents, {len(chunks)} passages" in result.output
+    with PostgresStore.open(postgres_url, source.embedding_model) as store:
+        assert store.dim == source.dim
+        assert store.stats().chunks == len(chunks)
+        assert {s: r.chunk_ids for s, r in store.files().items()} == {s: r.chunk_ids for s, r in source.files().items()}
+        chunk = chunks[5]
         assert store.fetch([chunk.chunk_id]) == [chunk]
         assert store.dense_search(vectors[5], 1)[0][0] == chunk.chunk_id
-        copied = {c.chunk_id: v for _, chunks, vecs in store.documents() for c, v in zip(chunks, vecs, strict=True)}
+        copied = {c.chunk_id: v for _, cs, vs in store.documents() for c, v in zip(cs, vs, strict=True)}
         np.testing.assert_allclose(copied[chunk.chunk_id], vectors[5], rtol=1e-6)
         assert store.lexical_search("agrément ESUS", 3)
+    source.close()
 
 
 def test_migrate_refuses_a_filled_database_unless_replaced(
@@ -65,7 +65,9 @@ def test_migrate_keeps_skipped_files_and_their_reasons(
 ) -> None:
     settings = Settings(index_dir=tmp_path / "index")
     ingest([bad_folder], settings, embedding=embedding)
-    skipped = {s: r.skipped for s, r in VectorIndex.load(settings.index_dir).manifest.files.items() if r.skipped}
+    source = open_source(settings)
+    skipped = {s: r.skipped for s, r in source.files().items() if r.skipped}
+    source.close()
     assert skipped
     result = run_cli("migrate", "--to", postgres_url, "--index", settings.index_dir, "-q")
     assert result.exit_code == 0, result.output

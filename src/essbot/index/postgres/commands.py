@@ -47,7 +47,7 @@ def migrate(ctx: click.Context, database_url: str | None, index_dir: Path | None
     """
     from essbot.errors import EssbotError
     from essbot.index.postgres.connection import database_label
-    from essbot.index.postgres.migrate import LegacyIndexSource, copy_documents
+    from essbot.index.postgres.migrate import copy_documents, open_source
     from essbot.index.postgres.store import PostgresStore
 
     settings = settings_from(ctx, index_dir=index_dir, database_url=database_url)
@@ -55,14 +55,17 @@ def migrate(ctx: click.Context, database_url: str | None, index_dir: Path | None
     if not url:
         raise EssbotError(messages.DATABASE_NOT_CONFIGURED)
     label = database_label(url)
-    source = LegacyIndexSource(settings.index_dir)
-    if not source.files():
-        raise EssbotError(messages.MIGRATE_EMPTY.format(path=settings.index_dir))
-    with PostgresStore.open(url, source.embedding_model, source.dim, reset=replace) as target:
-        present = target.stats().documents + sum(1 for record in target.files().values() if record.skipped)
-        if present:
-            raise EssbotError(messages.MIGRATE_TARGET_NOT_EMPTY.format(url=label, documents=present))
-        report = copy_documents(source, target, _progress_bar(not quiet and sys.stderr.isatty()))
+    source = open_source(settings)
+    try:
+        if not source.files():
+            raise EssbotError(messages.MIGRATE_EMPTY.format(path=settings.index_dir))
+        with PostgresStore.open(url, source.embedding_model, source.dim, reset=replace) as target:
+            present = len(target.files())
+            if present:
+                raise EssbotError(messages.MIGRATE_TARGET_NOT_EMPTY.format(url=label, documents=present))
+            report = copy_documents(source, target, _progress_bar(not quiet and sys.stderr.isatty()))
+    finally:
+        source.close()
     click.echo(
         messages.MIGRATE_SUMMARY.format(
             url=label,

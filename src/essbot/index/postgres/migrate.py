@@ -56,6 +56,16 @@ class LegacyIndexSource:
         """Nothing to release: the index is read into memory."""
 
 
+def open_source(settings: Any) -> Any:
+    """The local index of `settings.index_dir` as a copy source: the store protocol's local backend when this
+    essbot has it (`essbot.index.stores`), else today's on-disk index read by `LegacyIndexSource`."""
+    try:
+        from essbot.index.stores import open_store  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        return LegacyIndexSource(settings.index_dir)
+    return open_store(settings.replace(store="local"), settings.index_dir)
+
+
 @dataclass
 class CopyReport:
     documents: int = 0
