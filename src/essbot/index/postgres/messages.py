@@ -14,6 +14,10 @@ PGVECTOR_MISSING = (
     "L'extension pgvector n'est pas disponible dans la base {url} ({detail}). Installez-la "
     "(CREATE EXTENSION vector, en tant qu'administrateur) ou choisissez une offre PostgreSQL qui la propose."
 )
+PGVECTOR_TOO_OLD = (
+    "L'extension pgvector de la base {url} est en version {found} ; essbot demande la version 0.8 ou plus "
+    "(recherche filtrée dans l'index HNSW) : ALTER EXTENSION vector UPDATE, en tant qu'administrateur."
+)
 SCHEMA_TOO_NEW = (
     "La base PostgreSQL a été préparée par une version plus récente d'essbot (schéma {found}, "
     "cette version connaît le schéma {expected}) : mettez essbot à jour."

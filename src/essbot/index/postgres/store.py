@@ -96,6 +96,14 @@ def _chunk(row: Sequence[Any]) -> Chunk:
     return Chunk(chunk_id, text, source, title, page, section, doc_type, tuple(heading_path), article, updated)
 
 
+def _check_pgvector(conn: Any, label: str) -> None:
+    """Filtered HNSW scans (`hnsw.iterative_scan`) need pgvector 0.8."""
+    version = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()[0]
+    numbers = tuple(int(part) for part in version.split(".")[:2] if part.isdigit())
+    if numbers < (0, 8):
+        raise StoreUnavailableError(messages.PGVECTOR_TOO_OLD.format(url=label, found=version))
+
+
 def _check_compatible(found: dict[str, str], label: str, embedding_model: str | None) -> None:
     """Refuse a database of another format or embedding model, with the same French way out as a local index."""
     if int(found["format_version"]) != FORMAT_VERSION:
@@ -149,6 +157,7 @@ class PostgresStore:
                 if "vector" in str(exc) and "extension" in str(exc):
                     raise StoreUnavailableError(messages.PGVECTOR_MISSING.format(url=label, detail=exc)) from exc
                 raise
+            _check_pgvector(conn, label)
             found = read_settings(conn)
             if found:
                 _check_compatible(found, label, embedding_model)
