@@ -24,6 +24,7 @@ from essbot.errors import EssbotError
         "feedback": "essbot.ui.commands:feedback",
         "eval": "essbot.evaluation.commands:eval_command",
         "insights": "essbot.insights.commands:insights",
+        "migrate": "essbot.index.postgres.commands:migrate",
     },
 )
 @click.option(

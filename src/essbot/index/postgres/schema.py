@@ -1,0 +1,166 @@
+"""The database schema of the `postgres` store, created and upgraded by essbot itself.
+
+Every table lives in the PostgreSQL schema `essbot`. `essbot.schema_version` holds the number of the last step
+applied; `upgrade_schema` applies the missing steps in order, in one transaction, under an advisory lock, so that
+several replicas starting together upgrade once and the others wait, then find nothing to do. A step is SQL or a
+Python function (to compute what SQL cannot, such as the French stems of existing chunks).
+
+The vector column gets its dimension (and its HNSW index) only when the store is bound to an embedding model
+(`bind_model`): the dimension belongs to the model, not to the schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from essbot.index.postgres import messages
+from essbot.index.postgres.errors import StoreUnavailableError
+from essbot.index.postgres.lexical import indexed_terms
+
+SCHEMA = "essbot"
+# Any constant shared by every essbot process: two `essbot serve` starting together take turns.
+_LOCK_KEY = 0x455353_626F74  # "ESS" "bot"
+
+_V1_TABLES = """
+CREATE EXTENSION IF NOT EXISTS vector;
+CREATE SCHEMA IF NOT EXISTS essbot;
+CREATE TABLE essbot.settings (key text PRIMARY KEY, value text NOT NULL);
+CREATE TABLE essbot.state (
+    id integer PRIMARY KEY CHECK (id = 1),
+    generation bigint NOT NULL DEFAULT 0,
+    chunks bigint NOT NULL DEFAULT 0,
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO essbot.state (id) VALUES (1);
+CREATE TABLE essbot.documents (
+    source text PRIMARY KEY,
+    sha256 text NOT NULL,
+    size bigint NOT NULL,
+    mtime_ns bigint NOT NULL,
+    title text NOT NULL DEFAULT '',
+    doc_type text NOT NULL DEFAULT '',
+    pages integer,
+    skipped text,
+    chunk_ids text[] NOT NULL DEFAULT '{}'
+);
+CREATE TABLE essbot.chunks (
+    chunk_id text PRIMARY KEY,
+    source text NOT NULL REFERENCES essbot.documents (source) ON DELETE CASCADE,
+    position integer NOT NULL,
+    text text NOT NULL,
+    title text NOT NULL,
+    page integer,
+    section text NOT NULL,
+    doc_type text NOT NULL,
+    heading_path text[] NOT NULL DEFAULT '{}',
+    article text,
+    article_key text,
+    updated text,
+    embed_hash text,
+    embedding vector NOT NULL
+);
+CREATE INDEX chunks_source ON essbot.chunks (source text_pattern_ops, position);
+CREATE INDEX chunks_doc_type ON essbot.chunks (doc_type);
+CREATE INDEX chunks_embed_hash ON essbot.chunks (embed_hash);
+CREATE INDEX chunks_article_key ON essbot.chunks (article_key) WHERE article_key IS NOT NULL;
+"""
+
+# The French lexical index: folded, stemmed tokens computed by essbot.text.tokens (the same as the local
+# store's), stored as a tsvector with positions; `terms` keeps each stem's document frequency up to date.
+_V2_LEXICAL = """
+ALTER TABLE essbot.chunks ADD COLUMN tsv tsvector NOT NULL DEFAULT ''::tsvector;
+ALTER TABLE essbot.chunks ADD COLUMN ntok integer NOT NULL DEFAULT 0;
+ALTER TABLE essbot.state ADD COLUMN tokens bigint NOT NULL DEFAULT 0;
+CREATE TABLE essbot.terms (term text PRIMARY KEY, df integer NOT NULL);
+"""
+
+_V2_INDEX = "CREATE INDEX chunks_tsv ON essbot.chunks USING gin (tsv)"
+
+
+def _backfill_lexical(cur: Any) -> None:
+    """Stem the chunks written before the lexical index existed (in Python: the stems are essbot's)."""
+    cur.execute("SELECT chunk_id, title, heading_path, text FROM essbot.chunks")
+    for chunk_id, title, heading_path, text in cur.fetchall():
+        context = " > ".join(part for part in (title, *heading_path) if part)
+        tsv, ntok = indexed_terms(f"{context}\n{text}" if context else text)
+        cur.execute("UPDATE essbot.chunks SET tsv = %s::tsvector, ntok = %s WHERE chunk_id = %s", (tsv, ntok, chunk_id))
+    cur.execute(
+        "INSERT INTO essbot.terms (term, df) SELECT u.lexeme, count(*) FROM essbot.chunks c, unnest(c.tsv) u "
+        "GROUP BY u.lexeme"
+    )
+    cur.execute("UPDATE essbot.state SET tokens = (SELECT coalesce(sum(ntok), 0) FROM essbot.chunks)")
+
+
+Step = str | Callable[[Any], None]
+# Ordered, append-only: never edit a released step, add the next one.
+MIGRATIONS: Sequence[Sequence[Step]] = (
+    (_V1_TABLES,),
+    (_V2_LEXICAL, _backfill_lexical, _V2_INDEX),
+)
+LATEST = len(MIGRATIONS)
+
+
+def _current_version(cur: Any) -> int:
+    cur.execute("SELECT to_regclass('essbot.schema_version')")
+    if cur.fetchone()[0] is None:
+        return 0
+    cur.execute("SELECT version FROM essbot.schema_version")
+    row = cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+def upgrade_schema(conn: Any, target: int = LATEST) -> int:
+    """Apply the missing migration steps up to `target` in one transaction; return the version found before."""
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+        found = _current_version(cur)
+        if found > LATEST:
+            raise StoreUnavailableError(messages.SCHEMA_TOO_NEW.format(found=found, expected=LATEST))
+        for version in range(found + 1, target + 1):
+            for step in MIGRATIONS[version - 1]:
+                if callable(step):
+                    step(cur)
+                else:
+                    cur.execute(step)
+            if version == 1:
+                cur.execute("CREATE TABLE essbot.schema_version (version integer NOT NULL)")
+                cur.execute("INSERT INTO essbot.schema_version VALUES (1)")
+            else:
+                cur.execute("UPDATE essbot.schema_version SET version = %s", (version,))
+        return found
+
+
+def read_settings(conn: Any) -> dict[str, str]:
+    with conn.cursor() as cur:
+        cur.execute("SELECT key, value FROM essbot.settings")
+        return dict(cur.fetchall())
+
+
+def bind_model(conn: Any, embedding_model: str, dim: int, format_version: int, splitter: str = "{}") -> None:
+    """Record the embedding model of an empty store and give the vector column its dimension and HNSW index."""
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+        cur.execute("SELECT count(*) FROM essbot.settings WHERE key = 'embedding_model'")
+        if cur.fetchone()[0]:  # another process bound it first
+            return
+        values = {
+            "embedding_model": embedding_model,
+            "dim": str(dim),
+            "format_version": str(format_version),
+            "splitter": splitter,
+        }
+        cur.executemany("INSERT INTO essbot.settings VALUES (%s, %s)", list(values.items()))
+        cur.execute(f"ALTER TABLE essbot.chunks ALTER COLUMN embedding TYPE vector({int(dim)})")
+        cur.execute(HNSW_INDEX)
+
+
+# Inner product on normalised vectors (cosine); m and ef_construction are pgvector's defaults.
+HNSW_INDEX = "CREATE INDEX IF NOT EXISTS chunks_embedding ON essbot.chunks USING hnsw (embedding vector_ip_ops)"
+
+
+def drop_everything(conn: Any) -> None:
+    """Remove every essbot table (for `ingest --rebuild` with another model, and for tests)."""
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+        cur.execute("DROP SCHEMA IF EXISTS essbot CASCADE")
