@@ -110,6 +110,8 @@ class Settings:
     public_documents: bool = False  # GET /v1/documents without the admin token
     rate_limit_per_minute: int = 120  # per client IP, API requests and chat messages; 0 disables
     rate_limit_storage: str = "memory://"  # `limits` storage URI; redis://host:6379 to share between replicas
+    # A refused request is answered after this pause: a client looping on 429s then costs the server nothing.
+    rate_limit_refusal_delay_s: float = 1.0
     trusted_proxies: str = ""  # comma-separated proxy addresses/networks whose X-Forwarded-For is believed
     answer_workers: int = 4  # threads answering questions; further questions wait their turn
     max_body_kb: int = 64  # JSON request bodies

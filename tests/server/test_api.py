@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import time
 
 import httpx
 
+from essbot.config import Settings
 from tests.server.conftest import ALLOWED_ORIGIN, Server
 from tests.server.sse_client import stream_events
 
@@ -205,7 +207,10 @@ def test_rate_limit_per_client(limited_server: Server) -> None:
     with limited_server.client() as http:
         statuses = [http.get("/v1/models").status_code for _ in range(3)]
         assert statuses == [200, 200, 200]
+        started = time.monotonic()
         refused = http.post("/v1/ask", json={"question": QUESTION})
         assert "par minute" in assert_json_error(refused, 429, "rate_limited")
+        # Refusals are answered after a pause, so a client looping on 429s cannot flood the server.
+        assert time.monotonic() - started >= 0.9 * Settings().rate_limit_refusal_delay_s
         assert 1 <= int(refused.headers["retry-after"]) <= 60
         assert http.get("/health").status_code == 200  # health checks are not limited
