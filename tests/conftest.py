@@ -15,8 +15,8 @@ from essbot.answer.engine import Assistant
 from essbot.cli import main
 from essbot.config import Settings
 from essbot.index.embeddings import EssbotEmbedding, create_embedding
-from essbot.ingest.pipeline import IngestReport, chunk_document, ingest
 from essbot.index.stores import open_store
+from essbot.ingest.pipeline import IngestReport, chunk_document, ingest
 from essbot.types import Chunk
 from tests.data.make_fixtures import BAD_FILES, GOOD_FILES, write_files, write_markdown
 

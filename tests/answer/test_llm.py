@@ -20,7 +20,6 @@ import pytest
 from essbot import Answer, Assistant, GenerationError, Settings
 from essbot.answer.generators import resolve_gguf_path
 from essbot.index.embeddings import EssbotEmbedding
-from essbot.config import Settings
 from essbot.index.stores import open_store
 from essbot.retrieve import HybridRetriever
 

@@ -9,11 +9,11 @@ import pytest
 
 from essbot.answer.engine import Assistant
 from essbot.answer.types import Answer, Citation
+from essbot.config import Settings
 from essbot.evaluation.gold import parse_row
 from essbot.evaluation.results import Response, score_response, summarize, summarize_by_kind
 from essbot.evaluation.runner import EvalRun
 from essbot.index.embeddings import EssbotEmbedding
-from essbot.config import Settings
 from essbot.index.stores import open_store
 from essbot.retrieve import HybridRetriever
 from essbot.types import Chunk, Passage
