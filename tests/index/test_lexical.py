@@ -83,10 +83,17 @@ def test_search_k_larger_than_the_index_is_fine(tmp_path: Path) -> None:
 
 
 def test_rarer_terms_weigh_more(tmp_path: Path) -> None:
-    texts = ["agrément ESUS", "agrément simple", "agrément encore", "autre chose"]
+    texts = ["agrément ESUS", "agrément simple", "agrément encore", "autre chose", "tout autre", "rien", "vide"]
     found = lexical_store(tmp_path / "s", texts).lexical_search("agrément ESUS", k=4)
     assert positions(found)[0] == 0 and len(found) == 3
     assert found[0][1] > 2 * found[1][1]
+
+
+def test_terms_in_more_than_half_of_the_chunks_are_not_searched(tmp_path: Path) -> None:
+    texts = ["agrément ESUS", "agrément simple", "agrément encore", "autre chose"]
+    store = lexical_store(tmp_path / "s", texts)
+    assert positions(store.lexical_search("agrément ESUS", k=4)) == [0]  # « agrément » weighs almost nothing
+    assert sorted(positions(store.lexical_search("agrément", k=4))) == [0, 1, 2]  # unless it is all there is
 
 
 @pytest.fixture(scope="module")

@@ -15,13 +15,32 @@ def stems_of(text: str) -> str:
     return " ".join(tokenize_french(text))
 
 
-def match_expression(query: str) -> str:
-    """An FTS5 query matching any stem of the question (stems are word characters only: quoting is safe)."""
-    seen: list[str] = []
-    for token in tokenize_french(query):
-        if token not in seen:
-            seen.append(token)
-    return " OR ".join(f'"{token}"' for token in seen)
+def query_stems(connection: sqlite3.Connection, query: str) -> list[str]:
+    """The question's stems worth matching: known ones, without those in more than half of the chunks (FTS5's
+    BM25 gives them a weight of almost nothing, and listing their rows is what makes a search slow)."""
+    stems = list(dict.fromkeys(tokenize_french(query)))
+    if not stems:
+        return []
+    counts = dict(connection.execute(f"SELECT term, docs FROM terms WHERE term IN ({placeholders(stems)})", stems))
+    known = [stem for stem in stems if counts.get(stem, 0) > 0]
+    half = connection.execute("SELECT value FROM meta WHERE key = 'chunk_count'").fetchone()
+    limit = int(half[0]) / 2 if half else float("inf")
+    useful = [stem for stem in known if counts[stem] <= limit]
+    return useful or known
+
+
+def count_terms(connection: sqlite3.Connection, stems: Sequence[str], sign: int) -> None:
+    """Add (sign 1) or take away (sign -1) the chunks holding each stem from `terms`."""
+    counts: dict[str, int] = {}
+    for text in stems:
+        for stem in set(text.split()):
+            counts[stem] = counts.get(stem, 0) + sign
+    connection.executemany(
+        "INSERT INTO terms (term, docs) VALUES (?, ?) ON CONFLICT (term) DO UPDATE SET docs = docs + excluded.docs",
+        counts.items(),
+    )
+    if sign < 0:
+        connection.executemany("DELETE FROM terms WHERE term = ? AND docs <= 0", [(stem,) for stem in counts])
 
 
 def filter_sql(filters: Filters | None, alias: str = "c") -> tuple[str, list[object]]:
@@ -47,9 +66,10 @@ def lexical_search(
     connection: sqlite3.Connection, query: str, k: int, filters: Filters | None
 ) -> list[tuple[str, float]]:
     """(chunk id, BM25 score > 0) pairs, best first (FTS5's bm25: k1 = 1.2, b = 0.75)."""
-    expression = match_expression(query)
-    if not expression or k <= 0:
+    stems = query_stems(connection, query)
+    if not stems or k <= 0:
         return []
+    expression = " OR ".join(f'"{stem}"' for stem in stems)  # stems are word characters: quoting is safe
     where, params = filter_sql(filters)
     rows = connection.execute(
         "SELECT c.chunk_id, -bm25(lexical) AS score FROM lexical JOIN chunks c ON c.id = lexical.rowid "
@@ -61,11 +81,12 @@ def lexical_search(
 
 def term_weights(connection: sqlite3.Connection) -> tuple[dict[str, float], int]:
     """Inverse document frequency of every indexed stem, as the extractive answer and the evaluation use it."""
-    total = connection.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+    row = connection.execute("SELECT value FROM meta WHERE key = 'chunk_count'").fetchone()
+    total = int(row[0]) if row else 0
     size = max(total, 1)
     weights = {
         term: math.log((size + 1) / (docs + 0.5))
-        for term, docs in connection.execute("SELECT term, doc FROM lexical_terms")
+        for term, docs in connection.execute("SELECT term, docs FROM terms WHERE docs > 0")
     }
     return weights, total
 

@@ -60,7 +60,8 @@ CREATE TABLE IF NOT EXISTS vector_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, id
 CREATE VIRTUAL TABLE IF NOT EXISTS lexical USING fts5(
     stems, content='chunks', content_rowid='id', tokenize="{_LEXICAL_TOKENIZER}"
 );
-CREATE VIRTUAL TABLE IF NOT EXISTS lexical_terms USING fts5vocab(lexical, 'row');
+-- How many chunks hold each stem: term weights and query planning without scanning the FTS5 index.
+CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID;
 """
 
 
@@ -93,6 +94,7 @@ def create(path: Path, embedding_model: str, dim: int, splitter: dict[str, Any])
             "store_id": uuid.uuid4().hex,
             "snapshot_seq": "0",
             "snapshot_kind": "flat",
+            "chunk_count": "0",
         }
         connection.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", values.items())
         connection.execute("COMMIT")

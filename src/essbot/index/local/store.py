@@ -22,7 +22,14 @@ import numpy as np
 from essbot import messages
 from essbot.errors import IndexIncompatibleError, IndexNotFoundError
 from essbot.index.local import schema
-from essbot.index.local.lexical import filter_sql, lexical_search, placeholders, stems_of, term_weights
+from essbot.index.local.lexical import (
+    count_terms,
+    filter_sql,
+    lexical_search,
+    placeholders,
+    stems_of,
+    term_weights,
+)
 from essbot.index.local.vectors import VectorCache
 from essbot.index.protocol import Filters, StoreStats
 from essbot.types import Chunk, FileRecord, article_key
@@ -150,6 +157,7 @@ class LocalStore:
                 self._insert_chunk(connection, position, chunk, stem, vector)
                 for position, (chunk, stem, vector) in enumerate(zip(chunks, stems, matrix, strict=True))
             ]
+            count_terms(connection, stems, 1)
             self._log_and_count(connection, removed, added)
         self._maybe_snapshot()
 
@@ -193,6 +201,7 @@ class LocalStore:
         if not rows:
             return []
         connection.executemany("INSERT INTO lexical (lexical, rowid, stems) VALUES ('delete', ?, ?)", rows)
+        count_terms(connection, [stems for _, stems in rows], -1)
         ids = [row_id for row_id, _ in rows]
         for start in range(0, len(ids), 900):
             part = ids[start : start + 900]

@@ -123,6 +123,7 @@ class VectorCache:
         seq = connection.execute("SELECT COALESCE(MAX(seq), 0) FROM vector_log").fetchone()[0]
         trimmed = int(dict(connection.execute("SELECT key, value FROM meta").fetchall()).get("snapshot_seq", 0))
         count = connection.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
+        _faiss().omp_set_num_threads(os.cpu_count() or 1)  # training and adding use every core
         self.index = self._empty_index(connection, count)
         for ids, matrix in self._all_vectors(connection):
             self.index.add_with_ids(matrix, ids)
@@ -173,6 +174,9 @@ class VectorCache:
     def search(self, vector: np.ndarray, k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
         """(id, inner product) pairs, best first, among `allowed` ids when given (call under `lock.reading`)."""
         faiss = _faiss()
+        # One query is scanned on one thread: OpenMP threads only wait for each other on a busy machine, and
+        # concurrent requests already use the cores.
+        faiss.omp_set_num_threads(1)
         query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
         total = self.index.ntotal
         if allowed is not None:
