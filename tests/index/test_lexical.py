@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from essbot.index.local import LocalStore
+from essbot.index.local import LocalStore, lexical
 from essbot.text.tokens import tokenize_french
 from essbot.types import Chunk, FileRecord
 from tests.conftest import LAWS_DIR, chunks_of, shared_file
@@ -89,11 +89,17 @@ def test_rarer_terms_weigh_more(tmp_path: Path) -> None:
     assert found[0][1] > 2 * found[1][1]
 
 
-def test_terms_in_more_than_half_of_the_chunks_are_not_searched(tmp_path: Path) -> None:
-    texts = ["agrément ESUS", "agrément simple", "agrément encore", "autre chose"]
+def test_candidates_come_from_the_rarer_stems_then_every_stem_scores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = [f"agrément numéro {i}" for i in range(30)] + ["agrément ESUS agrément", "ESUS seul"]
     store = lexical_store(tmp_path / "s", texts)
-    assert positions(store.lexical_search("agrément ESUS", k=4)) == [0]  # « agrément » weighs almost nothing
-    assert sorted(positions(store.lexical_search("agrément", k=4))) == [0, 1, 2]  # unless it is all there is
+    monkeypatch.setattr(lexical, "POSTINGS_BUDGET", 5)  # « agrément » (31 chunks) is too common to list
+    found = store.lexical_search("agrément ESUS", k=5)
+    assert sorted(positions(found)) == [30, 31]  # only chunks holding « ESUS »…
+    alone = dict(store.lexical_search("ESUS", k=5))
+    assert dict(found)["c30"] > alone["c30"] and dict(found)["c31"] == pytest.approx(alone["c31"])  # …all stems score
+    assert len(store.lexical_search("agrément", k=5)) == 5  # a lone common stem is still searched
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,20 @@
-"""The lexical side of a local store: SQLite FTS5 over French stems, with the filters inside the SQL."""
+"""The lexical side of a local store: SQLite FTS5 over French stems, with the filters inside the SQL, and Lucene's
+BM25 computed from per-stem document counts kept in the table `terms`."""
 
 from __future__ import annotations
 
 import math
 import sqlite3
+from collections import Counter
 from collections.abc import Sequence
 
 from essbot.index.protocol import Filters
 from essbot.text.tokens import tokenize_french
+
+_LAST_CHARACTER = "\U0010ffff"
+K1, B = 1.5, 0.75
+POSTINGS_BUDGET = 20_000  # postings FTS5 may read to find the candidates of one question
+CANDIDATES = 200  # candidates scored with every stem of the question
 
 
 def stems_of(text: str) -> str:
@@ -15,25 +22,14 @@ def stems_of(text: str) -> str:
     return " ".join(tokenize_french(text))
 
 
-def query_stems(connection: sqlite3.Connection, query: str) -> list[str]:
-    """The question's stems worth matching: known ones, without those in more than half of the chunks (FTS5's
-    BM25 gives them a weight of almost nothing, and listing their rows is what makes a search slow)."""
-    stems = list(dict.fromkeys(tokenize_french(query)))
-    if not stems:
-        return []
-    counts = dict(connection.execute(f"SELECT term, docs FROM terms WHERE term IN ({placeholders(stems)})", stems))
-    known = [stem for stem in stems if counts.get(stem, 0) > 0]
-    half = connection.execute("SELECT value FROM meta WHERE key = 'chunk_count'").fetchone()
-    limit = int(half[0]) / 2 if half else float("inf")
-    useful = [stem for stem in known if counts[stem] <= limit]
-    return useful or known
-
-
-def count_terms(connection: sqlite3.Connection, stems: Sequence[str], sign: int) -> None:
-    """Add (sign 1) or take away (sign -1) the chunks holding each stem from `terms`."""
+def count_terms(connection: sqlite3.Connection, stems: Sequence[str], sign: int) -> int:
+    """Add (sign 1) or take away (sign -1) the chunks holding each stem from `terms`; returns the tokens counted."""
     counts: dict[str, int] = {}
+    tokens = 0
     for text in stems:
-        for stem in set(text.split()):
+        words = text.split()
+        tokens += len(words)
+        for stem in set(words):
             counts[stem] = counts.get(stem, 0) + sign
     connection.executemany(
         "INSERT INTO terms (term, docs) VALUES (?, ?) ON CONFLICT (term) DO UPDATE SET docs = docs + excluded.docs",
@@ -41,6 +37,7 @@ def count_terms(connection: sqlite3.Connection, stems: Sequence[str], sign: int)
     )
     if sign < 0:
         connection.executemany("DELETE FROM terms WHERE term = ? AND docs <= 0", [(stem,) for stem in counts])
+    return sign * tokens
 
 
 def filter_sql(filters: Filters | None, alias: str = "c") -> tuple[str, list[object]]:
@@ -53,9 +50,10 @@ def filter_sql(filters: Filters | None, alias: str = "c") -> tuple[str, list[obj
             if not values:
                 clauses.append("0")
             else:
-                clauses.append("(" + " OR ".join(f"substr({alias}.source, 1, ?) = ?" for _ in values) + ")")
+                # A range on the indexed column: every string starting with the prefix sorts between these two.
+                clauses.append("(" + " OR ".join(f"({alias}.source >= ? AND {alias}.source < ?)" for _ in values) + ")")
                 for value in values:
-                    params.extend((len(value), value))
+                    params.extend((value, value + _LAST_CHARACTER))
         elif key == "doc_type":
             clauses.append(f"{alias}.doc_type IN ({','.join('?' * len(values))})" if values else "0")
             params.extend(values)
@@ -65,18 +63,45 @@ def filter_sql(filters: Filters | None, alias: str = "c") -> tuple[str, list[obj
 def lexical_search(
     connection: sqlite3.Connection, query: str, k: int, filters: Filters | None
 ) -> list[tuple[str, float]]:
-    """(chunk id, BM25 score > 0) pairs, best first (FTS5's bm25: k1 = 1.2, b = 0.75)."""
-    stems = query_stems(connection, query)
+    """(chunk id, BM25 score > 0) pairs, best first.
+
+    FTS5 finds the candidates through the question's rarer stems (at most POSTINGS_BUDGET postings read, so a
+    question full of common words stays fast on a large corpus), then every candidate is scored with Lucene's BM25
+    over all the question's stems (k1 = 1.5, b = 0.75, the formula of the former bm25s index)."""
+    stems = list(dict.fromkeys(tokenize_french(query)))
     if not stems or k <= 0:
         return []
-    expression = " OR ".join(f'"{stem}"' for stem in stems)  # stems are word characters: quoting is safe
+    counts = dict(connection.execute(f"SELECT term, docs FROM terms WHERE term IN ({placeholders(stems)})", stems))
+    known = sorted((stem for stem in stems if counts.get(stem, 0) > 0), key=lambda stem: counts[stem])
+    if not known:
+        return []
+    essential: list[str] = []
+    postings = 0
+    for stem in known:
+        if essential and postings + counts[stem] > POSTINGS_BUDGET:
+            break
+        essential.append(stem)
+        postings += counts[stem]
     where, params = filter_sql(filters)
     rows = connection.execute(
-        "SELECT c.chunk_id, -bm25(lexical) AS score FROM lexical JOIN chunks c ON c.id = lexical.rowid "
-        f"WHERE lexical MATCH ?{where} ORDER BY score DESC, c.id LIMIT ?",
-        [expression, *params, k],
+        "SELECT c.id, c.chunk_id, c.stems FROM lexical JOIN chunks c ON c.id = lexical.rowid "
+        f"WHERE lexical MATCH ?{where} ORDER BY bm25(lexical) LIMIT ?",
+        [" OR ".join(f'"{stem}"' for stem in essential), *params, max(CANDIDATES, k)],
     ).fetchall()
-    return [(chunk_id, float(score)) for chunk_id, score in rows if score > 0]
+    meta = dict(connection.execute("SELECT key, value FROM meta WHERE key IN ('chunk_count', 'token_count')"))
+    size = max(int(meta.get("chunk_count", 0)), 1)
+    average_length = max(int(meta.get("token_count", 0)) / size, 1.0)
+    idf = {stem: math.log(1 + (size - counts[stem] + 0.5) / (counts[stem] + 0.5)) for stem in known}
+    scored = []
+    for row_id, chunk_id, text in rows:
+        tokens = text.split()
+        norm = K1 * (1 - B + B * len(tokens) / average_length)
+        frequencies = Counter(token for token in tokens if token in idf)
+        score = sum(idf[stem] * tf / (tf + norm) for stem, tf in frequencies.items())
+        if score > 0:
+            scored.append((-score, row_id, chunk_id))
+    scored.sort()
+    return [(chunk_id, -negative) for negative, _, chunk_id in scored[:k]]
 
 
 def term_weights(connection: sqlite3.Connection) -> tuple[dict[str, float], int]:

@@ -95,6 +95,7 @@ def create(path: Path, embedding_model: str, dim: int, splitter: dict[str, Any])
             "snapshot_seq": "0",
             "snapshot_kind": "flat",
             "chunk_count": "0",
+            "token_count": "0",
         }
         connection.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", values.items())
         connection.execute("COMMIT")

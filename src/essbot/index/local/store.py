@@ -73,7 +73,10 @@ class LocalStore:
         self.splitter: dict[str, Any] = json.loads(meta["splitter"])
         self.snapshot_every = snapshot_every
         self._vectors = VectorCache(folder, self.dim, ann_threshold, nprobe)
-        self._vectors_generation: int | None = None  # generation the FAISS cache is in step with
+        self._vectors_generation: int | None = None
+        self._tokens = (
+            0  # stems added minus removed by the transaction under way  # generation the FAISS cache is in step with
+        )
 
     # --- opening ---------------------------------------------------------------------------------
     @classmethod
@@ -157,7 +160,7 @@ class LocalStore:
                 self._insert_chunk(connection, position, chunk, stem, vector)
                 for position, (chunk, stem, vector) in enumerate(zip(chunks, stems, matrix, strict=True))
             ]
-            count_terms(connection, stems, 1)
+            self._tokens += count_terms(connection, stems, 1)
             self._log_and_count(connection, removed, added)
         self._maybe_snapshot()
 
@@ -201,7 +204,7 @@ class LocalStore:
         if not rows:
             return []
         connection.executemany("INSERT INTO lexical (lexical, rowid, stems) VALUES ('delete', ?, ?)", rows)
-        count_terms(connection, [stems for _, stems in rows], -1)
+        self._tokens += count_terms(connection, [stems for _, stems in rows], -1)
         ids = [row_id for row_id, _ in rows]
         for start in range(0, len(ids), 900):
             part = ids[start : start + 900]
@@ -212,8 +215,10 @@ class LocalStore:
     def _log_and_count(self, connection: sqlite3.Connection, removed: list[int], added: list[int]) -> None:
         connection.executemany("INSERT INTO vector_log (id) VALUES (?)", [(i,) for i in [*removed, *added]])
         meta = schema.read_meta(connection)
+        tokens, self._tokens = self._tokens, 0
         schema.write_meta(
             connection,
+            token_count=int(meta.get("token_count", 0)) + tokens,
             generation=int(meta["generation"]) + 1,
             chunk_count=int(meta.get("chunk_count", 0)) + len(added) - len(removed),
             updated_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -225,6 +230,7 @@ class LocalStore:
         class _Transaction:
             def __enter__(self) -> sqlite3.Connection:
                 store._write_lock.acquire()
+                store._tokens = 0
                 self.connection = store._connection()
                 self.connection.execute("BEGIN IMMEDIATE")
                 return self.connection
