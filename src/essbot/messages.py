@@ -48,7 +48,10 @@ INGEST_SKIPPED_LINE = "  ignoré : {source} — {reason}"
 INGEST_NO_FILES = "Aucun fichier trouvé dans {paths}."
 INGEST_NOTHING_INDEXED = "Aucun passage n'a pu être indexé : l'index n'a pas été modifié."
 INGEST_PATH_MISSING = "Chemin introuvable : {path}"
-INGEST_CANCELLED = "Indexation interrompue avant la fin : l'index n'a pas été modifié."
+INGEST_CANCELLED = (
+    "Indexation interrompue avant la fin : chaque document de l'index est dans son état précédent ou déjà à jour ; "
+    "relancez l'indexation pour terminer."
+)
 
 # --- index errors ---
 INDEX_NOT_FOUND = (

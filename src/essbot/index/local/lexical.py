@@ -13,8 +13,8 @@ from essbot.text.tokens import tokenize_french
 
 _LAST_CHARACTER = "\U0010ffff"
 K1, B = 1.5, 0.75
-POSTINGS_BUDGET = 20_000  # postings FTS5 may read to find the candidates of one question
-CANDIDATES = 200  # candidates scored with every stem of the question
+POSTINGS_BUDGET = 5_000  # postings FTS5 may read to find the candidates of one question
+CANDIDATES = 100  # candidates scored with every stem of the question
 
 
 def stems_of(text: str) -> str:
@@ -82,11 +82,18 @@ def lexical_search(
             break
         essential.append(stem)
         postings += counts[stem]
+    expression = " OR ".join(f'"{stem}"' for stem in essential)
     where, params = filter_sql(filters)
+    if where:
+        sql = (
+            "SELECT c.id FROM lexical JOIN chunks c ON c.id = lexical.rowid "
+            f"WHERE lexical MATCH ?{where} ORDER BY bm25(lexical) LIMIT ?"
+        )
+    else:  # the FTS5 table alone: its own top-n sort by rank
+        sql = "SELECT rowid FROM lexical WHERE lexical MATCH ? ORDER BY rank LIMIT ?"
+    ids = [row[0] for row in connection.execute(sql, [expression, *params, max(CANDIDATES, k)])]
     rows = connection.execute(
-        "SELECT c.id, c.chunk_id, c.stems FROM lexical JOIN chunks c ON c.id = lexical.rowid "
-        f"WHERE lexical MATCH ?{where} ORDER BY bm25(lexical) LIMIT ?",
-        [" OR ".join(f'"{stem}"' for stem in essential), *params, max(CANDIDATES, k)],
+        f"SELECT id, chunk_id, stems FROM chunks WHERE id IN ({placeholders(ids)})", ids
     ).fetchall()
     meta = dict(connection.execute("SELECT key, value FROM meta WHERE key IN ('chunk_count', 'token_count')"))
     size = max(int(meta.get("chunk_count", 0)), 1)
@@ -96,8 +103,8 @@ def lexical_search(
     for row_id, chunk_id, text in rows:
         tokens = text.split()
         norm = K1 * (1 - B + B * len(tokens) / average_length)
-        frequencies = Counter(token for token in tokens if token in idf)
-        score = sum(idf[stem] * tf / (tf + norm) for stem, tf in frequencies.items())
+        frequencies = Counter(tokens)
+        score = sum(weight * frequencies[stem] / (frequencies[stem] + norm) for stem, weight in idf.items())
         if score > 0:
             scored.append((-score, row_id, chunk_id))
     scored.sort()
