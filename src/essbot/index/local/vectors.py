@@ -26,8 +26,9 @@ import numpy as np
 
 SNAPSHOT = re.compile(r"^vectors-(\d+)\.faiss$")
 _READ_BATCH = 20_000
-# Below this many filtered chunks an IVF index scores them exactly (cheaper and complete).
-EXACT_FILTER_LIMIT = 20_000
+# Up to this many filtered chunks an IVF index scores them exactly (cheaper and complete); above, the IVF search
+# takes the filter as a selector, and falls back on the exact scores when that finds fewer than k.
+EXACT_FILTER_LIMIT = 2_000
 
 
 class ReadWriteLock:
@@ -193,7 +194,10 @@ class VectorCache:
         else:
             params = faiss.SearchParameters(sel=selector) if selector is not None else None
         scores, ids = self.index.search(query, k, params=params)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+        found = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+        if allowed is not None and self.kind == "ivf" and len(found) < k:
+            return self._exact(query, k, allowed)
+        return found
 
     def _exact(self, query: np.ndarray, k: int, allowed: np.ndarray) -> list[tuple[int, float]]:
         ids = np.asarray(allowed, dtype=np.int64)
