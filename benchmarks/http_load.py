@@ -53,7 +53,7 @@ def free_port() -> int:
 
 
 def ensure_index(index: Path) -> None:
-    if (index / "manifest.json").is_file():
+    if (index / "store.sqlite").is_file():
         return
     print(f"Index absent : construction de {index} (essbot ingest)…", flush=True)
     subprocess.run([str(ESSBOT), "ingest", str(ROOT / "documents"), "--index", str(index), "--quiet"], check=True)

@@ -41,7 +41,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="passes over the gold questions (warm)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "query.json")
     args = parser.parse_args()
-    if not (args.index / "manifest.json").is_file():
+    if not (args.index / "store.sqlite").is_file():
         subprocess.run(
             [
                 str(Path(sys.executable).with_name("essbot")),
@@ -83,7 +83,7 @@ def main() -> None:
     figures = {
         "questions": len(questions),
         "rounds": args.rounds,
-        "chunks": len(assistant.retriever.index.chunks),
+        "chunks": assistant.retriever.store.stats().chunks,
         "retrieval_ms_p50": round(statistics.median(search), 1),
         "retrieval_ms_p95": round(percentile(search, 0.95), 1),
         "retrieval_and_abstention_ms_p95": round(percentile(prepare, 0.95), 1),

@@ -15,6 +15,7 @@ from essbot.answer.engine import Assistant
 from essbot.cli import main
 from essbot.config import Settings
 from essbot.index.embeddings import EssbotEmbedding, create_embedding
+from essbot.index.stores import open_store
 from essbot.ingest.pipeline import IngestReport, chunk_document, ingest
 from essbot.types import Chunk
 from tests.data.make_fixtures import BAD_FILES, GOOD_FILES, write_files, write_markdown
@@ -37,6 +38,15 @@ def shared_file(folder: Path, pattern: str) -> Path:
 def chunks_of(path: Path, **changes: object) -> list[Chunk]:
     """Load, clean and split one file as ingestion does (Settings changed by `changes`), without embedding."""
     return chunk_document(path, path.name, Settings().replace(**changes))[1]
+
+
+def stored_chunks(index_dir: Path) -> list[Chunk]:
+    """Every chunk of the store at `index_dir`, document by document."""
+    store = open_store(Settings(), index_dir)
+    try:
+        return [chunk for _, chunks, _ in store.documents() for chunk in chunks]
+    finally:
+        store.close()
 
 
 @dataclass
@@ -125,7 +135,7 @@ def default_settings(tmp_path_factory: pytest.TempPathFactory, embedding: Essbot
     if index_is_current(live, [documents], settings):
         return settings
     settings = settings.replace(index_dir=tmp_path_factory.mktemp("default") / "index")
-    if (live / "manifest.json").is_file():
+    if (live / "store.sqlite").is_file():
         shutil.copytree(live, settings.index_dir)
     try:
         ingest([documents], settings, embedding=embedding)
@@ -147,10 +157,9 @@ def laws_settings(tmp_path_factory: pytest.TempPathFactory, embedding: EssbotEmb
 @pytest.fixture(scope="session")
 def default_assistant(default_settings: Settings, embedding: EssbotEmbedding) -> Assistant:
     """The extractive Assistant on the default corpus, shared by the answer-quality tests."""
-    from essbot.index.store import VectorIndex
     from essbot.retrieve import HybridRetriever
 
-    index = VectorIndex.load(default_settings.index_dir, embedding.model_id)
+    index = open_store(Settings(), default_settings.index_dir, embedding.model_id)
     return Assistant(HybridRetriever(index, embedding, default_settings), default_settings)
 
 

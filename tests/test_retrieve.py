@@ -6,7 +6,7 @@ import pytest
 
 from essbot.config import Settings
 from essbot.index.embeddings import EssbotEmbedding
-from essbot.index.store import VectorIndex
+from essbot.index.stores import open_store
 from essbot.retrieve import HybridRetriever, fuse_rankings
 from tests.conftest import Workspace
 
@@ -46,7 +46,7 @@ def test_rrf_of_nothing_is_empty() -> None:
 
 @pytest.fixture(scope="module")
 def retriever(built_index: Workspace, embedding: EssbotEmbedding) -> HybridRetriever:
-    index = VectorIndex.load(built_index.index_dir, embedding.model_id)
+    index = open_store(Settings(), built_index.index_dir, embedding.model_id)
     return HybridRetriever(index, embedding, built_index.settings)
 
 
@@ -116,7 +116,9 @@ def test_open_loads_the_index_named_in_settings(built_index: Workspace) -> None:
 def test_a_question_naming_an_article_gets_that_article_first(
     laws_settings: Settings, embedding: EssbotEmbedding
 ) -> None:
-    retriever = HybridRetriever(VectorIndex.load(laws_settings.index_dir, embedding.model_id), embedding, laws_settings)
+    retriever = HybridRetriever(
+        open_store(Settings(), laws_settings.index_dir, embedding.model_id), embedding, laws_settings
+    )
     first = retriever.search("Que dit l'article 9-1 de la loi du 12 avril 2000 ?", k=3)[0].chunk
     assert first.article == "9-1" and "2000-321" in first.title
     first = retriever.search("Que prévoit l'article L. 3332-17-1 ?", k=3)[0].chunk

@@ -31,6 +31,10 @@ class Settings:
     index_dir: Path = Path("indexes/default")
     documents_dir: Path = Path("documents")
 
+    # chunk store (README, « Le stockage local »): "local" (SQLite + FAISS in index_dir); "postgres" (database_url)
+    store: str = "local"
+    store_ann_threshold: int = 50_000  # above this many chunks, FAISS switches from exact search to IVF
+    store_ann_nprobe: int = 32  # IVF lists scanned per query (more: better recall, slower)
     # shared PostgreSQL store (pip install 'essbot[postgres]'): postgresql://user:password@host:5432/base
     database_url: SecretStr = NO_SECRET
 

@@ -59,7 +59,10 @@ INGEST_SKIPPED_LINE = "  ignoré : {source} — {reason}"
 INGEST_NO_FILES = "Aucun fichier trouvé dans {paths}."
 INGEST_NOTHING_INDEXED = "Aucun passage n'a pu être indexé : l'index n'a pas été modifié."
 INGEST_PATH_MISSING = "Chemin introuvable : {path}"
-INGEST_CANCELLED = "Indexation interrompue avant la fin : l'index n'a pas été modifié."
+INGEST_CANCELLED = (
+    "Indexation interrompue avant la fin : chaque document de l'index est dans son état précédent ou déjà à jour ; "
+    "relancez l'indexation pour terminer."
+)
 
 # --- index errors ---
 INDEX_NOT_FOUND = (
@@ -79,6 +82,7 @@ INDEX_FORMAT_MISMATCH = (
     "Reconstruisez-le avec : essbot ingest --rebuild --index {path}"
 )
 INDEX_SPLITTER_CHANGED = "Réglages de découpage modifiés : tous les documents sont redécoupés."
+STORE_UNKNOWN = "Stockage « {name} » inconnu (réglage store) ; valeurs possibles : {known}."
 INDEX_BUSY = "L'index {path} est déjà en cours de construction par un autre processus ; réessayez plus tard."
 
 # --- embeddings ---

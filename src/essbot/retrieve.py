@@ -1,6 +1,6 @@
-"""Hybrid retrieval: dense FAISS and French BM25 rankings fused with reciprocal rank fusion.
+"""Hybrid retrieval: the store's dense and French lexical rankings fused with reciprocal rank fusion.
 
-Near-duplicate passages are collapsed, optional metadata filters narrow the candidates, and an optional
+Near-duplicate passages are collapsed, optional metadata filters apply inside the store's searches, and an optional
 re-ranker (a cross-encoder on disk) can reorder the fused list behind the same interface.
 """
 
@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from essbot.config import Settings
 from essbot.index.embeddings import EssbotEmbedding, create_embedding
-from essbot.index.store import VectorIndex
+from essbot.index.protocol import ChunkStore, Filters, matches
+from essbot.index.stores import open_store
 from essbot.ingest.split import article_number
 from essbot.text.tokens import tokenize_french
-from essbot.types import Chunk, Passage, article_key
+from essbot.types import Passage, article_key
+
+T = TypeVar("T")
 
 
 class Reranker(Protocol):
@@ -40,25 +43,14 @@ class CrossEncoderReranker:
         return [passages[i] for i in order]
 
 
-def fuse_rankings(rankings: Sequence[Sequence[int]], k: int = 60) -> list[tuple[int, float]]:
+def fuse_rankings(rankings: Sequence[Sequence[T]], k: int = 60) -> list[tuple[T, float]]:
     """Reciprocal rank fusion, scaled so that first place in every ranking scores 1.0."""
-    scores: dict[int, float] = {}
+    scores: dict[T, float] = {}
     for ranking in rankings:
         for rank, item in enumerate(ranking, start=1):
             scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
     best = len(rankings) / (k + 1) if rankings else 1.0
     return sorted(((item, score / best) for item, score in scores.items()), key=lambda pair: -pair[1])
-
-
-def _matches(chunk: Chunk, filters: Mapping[str, str | Sequence[str]]) -> bool:
-    """Filters: `source` (prefix, or a list of prefixes) and `doc_type` (exact, or a list)."""
-    for key, wanted in filters.items():
-        values = [wanted] if isinstance(wanted, str) else list(wanted)
-        if key == "source" and not any(chunk.source.startswith(v) for v in values):
-            return False
-        if key == "doc_type" and chunk.doc_type not in values:
-            return False
-    return True
 
 
 # « l'article 11 », « art. L. 3332-17-1 », « article 1er », « L. 2113-13 »: the articles a question names.
@@ -86,62 +78,57 @@ def _is_near_duplicate(tokens: frozenset[str], kept: list[frozenset[str]], thres
     return False
 
 
-def _fused_rank(position: int, rankings: Sequence[Sequence[int]]) -> int:
-    return min((list(r).index(position) for r in rankings if position in r), default=10**6)
+def _fused_rank(chunk_id: str, rankings: Sequence[Sequence[str]]) -> int:
+    return min((list(r).index(chunk_id) for r in rankings if chunk_id in r), default=10**6)
 
 
 class HybridRetriever:
-    """Searches one loaded index with a dense and a lexical ranking; safe to share between threads."""
+    """Searches one chunk store with a dense and a lexical ranking; safe to share between threads."""
 
     def __init__(
-        self, index: VectorIndex, embedding: EssbotEmbedding, settings: Settings, reranker: Reranker | None = None
+        self, store: ChunkStore, embedding: EssbotEmbedding, settings: Settings, reranker: Reranker | None = None
     ) -> None:
-        self.index = index
+        self.store = store
         self.embedding = embedding
         self.settings = settings
         self.reranker = reranker
-        self._articles: dict[str, list[int]] = {}
-        for position, chunk in enumerate(index.chunks):
-            if chunk.article:
-                self._articles.setdefault(article_key(chunk.article), []).append(position)
 
     @classmethod
     def open(cls, settings: Settings, index_dir: Path | None = None) -> HybridRetriever:
         embedding = create_embedding(settings)
-        index = VectorIndex.load(index_dir or settings.index_dir, embedding.model_id)
+        store = open_store(settings, index_dir, model_id=embedding.model_id)
         reranker = CrossEncoderReranker(settings.rerank_model) if settings.rerank_model else None
-        return cls(index, embedding, settings, reranker)
+        return cls(store, embedding, settings, reranker)
 
     def search(
         self,
         question: str,
         k: int | None = None,
         mode: str = "hybrid",
-        filters: Mapping[str, str | Sequence[str]] | None = None,
+        filters: Filters | None = None,
         timings: dict[str, float] | None = None,
     ) -> list[Passage]:
         """Top-k passages for a question; mode is "hybrid", "dense" or "bm25"."""
         k = k or self.settings.top_k
-        # Filters and de-duplication discard candidates, so look deeper when they apply.
-        depth = max(self.settings.candidates, 3 * k) * (4 if filters else 1)
+        # De-duplication discards candidates, so look deeper than k (filters apply inside the store's searches).
+        depth = max(self.settings.candidates, 3 * k)
         started = time.perf_counter()
-        dense: list[tuple[int, float]] = []
+        dense: list[tuple[str, float]] = []
         if mode != "bm25":
-            dense = self.index.dense_search(self.embedding.encode_query(question), depth)
-        lexical = self.index.bm25.search(question, depth) if mode != "dense" else []
-        if filters:
-            dense = [(i, s) for i, s in dense if _matches(self.index.chunks[i], filters)]
-            lexical = [(i, s) for i, s in lexical if _matches(self.index.chunks[i], filters)]
+            dense = self.store.dense_search(self.embedding.encode_query(question), depth, filters)
+        lexical = self.store.lexical_search(question, depth, filters) if mode != "dense" else []
         dense_info = {i: (rank, score) for rank, (i, score) in enumerate(dense, start=1)}
         bm25_info = {i: (rank, score) for rank, (i, score) in enumerate(lexical, start=1)}
         rankings = [ranking for ranking in ([i for i, _ in dense], [i for i, _ in lexical]) if ranking]
         # A question that names an article gets that article first (several texts may share its number:
         # the fused ranking orders them, then the rest follows).
-        named = [p for n in named_articles(question) for p in self._articles.get(article_key(n), [])]
+        named = [i for n in named_articles(question) for i in self.store.article_chunks(article_key(n))]
+        wanted = list(dict.fromkeys([*named, *dense_info, *bm25_info]))
+        chunks = {chunk.chunk_id: chunk for chunk in self.store.fetch(wanted)}
         if filters:
-            named = [p for p in named if _matches(self.index.chunks[p], filters)]
+            named = [i for i in named if i in chunks and matches(chunks[i], filters)]
         if named:
-            rankings.insert(0, sorted(named, key=lambda p: _fused_rank(p, rankings)))
+            rankings.insert(0, sorted(named, key=lambda i: _fused_rank(i, rankings)))
 
         passages: list[Passage] = []
         kept_tokens: list[frozenset[str]] = []
@@ -150,14 +137,16 @@ class HybridRetriever:
         if named:
             first = set(named)
             fused = [pair for pair in fused if pair[0] in first] + [pair for pair in fused if pair[0] not in first]
-        for position, score in fused:
-            chunk = self.index.chunks[position]
+        for chunk_id, score in fused:
+            chunk = chunks.get(chunk_id)
+            if chunk is None:  # removed by a concurrent change between the searches and the fetch
+                continue
             tokens = frozenset(tokenize_french(chunk.text))
             if _is_near_duplicate(tokens, kept_tokens, self.settings.dedupe_threshold):
                 continue
             kept_tokens.append(tokens)
-            d_rank, d_score = dense_info.get(position, (None, None))
-            b_rank, b_score = bm25_info.get(position, (None, None))
+            d_rank, d_score = dense_info.get(chunk_id, (None, None))
+            b_rank, b_score = bm25_info.get(chunk_id, (None, None))
             passages.append(Passage(chunk, score, d_score, b_score, d_rank, b_rank))
             if len(passages) >= want:
                 break

@@ -49,7 +49,7 @@ def answer_settings(tmp_path_factory: pytest.TempPathFactory, embedding: EssbotE
 
 @pytest.fixture(scope="session")
 def assistant(answer_settings: Settings, embedding: EssbotEmbedding) -> Assistant:
-    from essbot.index.store import VectorIndex
+    from essbot.index.stores import open_store
 
-    index = VectorIndex.load(answer_settings.index_dir, embedding.model_id)
+    index = open_store(Settings(), answer_settings.index_dir, embedding.model_id)
     return Assistant(HybridRetriever(index, embedding, answer_settings), answer_settings)

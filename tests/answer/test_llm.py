@@ -20,7 +20,7 @@ import pytest
 from essbot import Answer, Assistant, GenerationError, Settings
 from essbot.answer.generators import resolve_gguf_path
 from essbot.index.embeddings import EssbotEmbedding
-from essbot.index.store import VectorIndex
+from essbot.index.stores import open_store
 from essbot.retrieve import HybridRetriever
 
 pytestmark = pytest.mark.slow
@@ -38,7 +38,7 @@ def gguf_path() -> str:
 
 
 def _assistant(settings: Settings, embedding: EssbotEmbedding) -> Assistant:
-    index = VectorIndex.load(settings.index_dir, embedding.model_id)
+    index = open_store(Settings(), settings.index_dir, embedding.model_id)
     return Assistant(HybridRetriever(index, embedding, settings), settings)
 
 

@@ -13,7 +13,7 @@ from essbot.answer.engine import Assistant
 from essbot.answer.markup import neutralise_markup
 from essbot.config import Settings
 from essbot.index.embeddings import EssbotEmbedding
-from essbot.index.store import VectorIndex
+from essbot.index.stores import open_store
 from essbot.ingest.pipeline import ingest
 from essbot.retrieve import HybridRetriever
 from essbot.types import Chunk, Passage
@@ -94,7 +94,7 @@ def test_markup_in_a_document_does_not_reach_the_answer(tmp_path: Path, embeddin
     (docs / "fiche-moineau.md").write_text(HOSTILE_FICHE, encoding="utf-8")
     settings = Settings(index_dir=tmp_path / "index")
     ingest([docs], settings, embedding=embedding)
-    index = VectorIndex.load(settings.index_dir, embedding.model_id)
+    index = open_store(Settings(), settings.index_dir, embedding.model_id)
     assistant = Assistant(HybridRetriever(index, embedding, settings), settings)
     streamed = list(assistant.stream("Qui gère le fonds Moineau ?"))
     answer = streamed[-1]

@@ -101,9 +101,9 @@ QUESTION = "Quelles contributions constituent des subventions ?"
 
 
 def test_answer_citing_the_2015_law_adds_the_caution(law_settings: Settings, embedding: EssbotEmbedding) -> None:
-    from essbot.index.store import VectorIndex
+    from essbot.index.stores import open_store
 
-    index = VectorIndex.load(law_settings.index_dir, embedding.model_id)
+    index = open_store(Settings(), law_settings.index_dir, embedding.model_id)
     assistant = Assistant(HybridRetriever(index, embedding, law_settings), law_settings)
     answer = assistant.ask(QUESTION)
     assert not answer.abstained

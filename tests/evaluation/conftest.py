@@ -9,11 +9,12 @@ import pytest
 
 from essbot.answer.engine import Assistant
 from essbot.answer.types import Answer, Citation
+from essbot.config import Settings
 from essbot.evaluation.gold import parse_row
 from essbot.evaluation.results import Response, score_response, summarize, summarize_by_kind
 from essbot.evaluation.runner import EvalRun
 from essbot.index.embeddings import EssbotEmbedding
-from essbot.index.store import VectorIndex
+from essbot.index.stores import open_store
 from essbot.retrieve import HybridRetriever
 from essbot.types import Chunk, Passage
 from tests.conftest import Workspace
@@ -91,7 +92,7 @@ def sample_gold(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def tiny_assistant(built_index: Workspace, embedding: EssbotEmbedding) -> Assistant:
     """An Assistant on the generated corpus, sharing the session's embedding model."""
-    index = VectorIndex.load(built_index.index_dir, embedding.model_id)
+    index = open_store(Settings(), built_index.index_dir, embedding.model_id)
     return Assistant(HybridRetriever(index, embedding, built_index.settings), built_index.settings)
 
 

@@ -17,7 +17,7 @@ from essbot.config import Settings
 from essbot.evaluation.gold import load_gold
 from essbot.evaluation.runner import AssistantResponder, EvalRun, evaluate
 from essbot.index.embeddings import EssbotEmbedding
-from essbot.index.store import VectorIndex
+from essbot.index.stores import open_store
 from essbot.retrieve import HybridRetriever
 from tests.conftest import Workspace
 
@@ -35,7 +35,7 @@ MEASURED: dict[str, dict[str, float | None]] = {
 
 
 def _assistant(settings: Settings, embedding: EssbotEmbedding) -> Assistant:
-    index = VectorIndex.load(settings.index_dir, embedding.model_id)
+    index = open_store(Settings(), settings.index_dir, embedding.model_id)
     return Assistant(HybridRetriever(index, embedding, settings), settings)
 
 

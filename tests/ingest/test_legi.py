@@ -15,11 +15,11 @@ import pytest
 
 from essbot.config import Settings
 from essbot.index.embeddings import EssbotEmbedding
-from essbot.index.store import VectorIndex
 from essbot.ingest.legi import chunk_legi, parse_article
 from essbot.ingest.loaders import SkippedFile
 from essbot.ingest.pipeline import ingest
 from essbot.types import Chunk
+from tests.conftest import stored_chunks
 
 LEGI_DIR = Path(__file__).parents[1] / "data" / "legi"
 MALFORMED = "LEGIARTI000099999999.xml"
@@ -217,7 +217,7 @@ def test_ingesting_a_legi_folder_and_an_archive(tmp_path: Path, archive: Path, e
     assert reasons[f"legi/{ESUS_2008}"].startswith("version de l'article L3332-17-1 non en vigueur au 01/01/2024")
     assert reasons[f"legi/{MALFORMED}"].startswith("fichier LEGI illisible")
     assert any(s.startswith("legi-extrait.tar.gz:") and s.endswith(MALFORMED) for s in reasons)
-    chunks = VectorIndex.load(settings.index_dir).chunks
+    chunks = stored_chunks(settings.index_dir)
     assert all(c.article and c.updated for c in chunks)
     # Another date is another set of versions: the files are split again.
     report = ingest([docs], settings.replace(legi_date="2016-01-01"), embedding=embedding)

@@ -11,15 +11,16 @@ import pytest
 from essbot.config import Settings
 from essbot.errors import EssbotError, IndexIncompatibleError, NothingIndexedError
 from essbot.index.embeddings import EssbotEmbedding, create_embedding
-from essbot.index.store import Manifest, VectorIndex, read_manifest
+from essbot.index.stores import open_store, store_exists
 from essbot.ingest.pipeline import IngestReport, discover_files, ingest
 from essbot.retrieve import HybridRetriever
-from tests.conftest import SEEDS_DIR, Workspace
+from essbot.types import FileRecord
+from tests.conftest import SEEDS_DIR, Workspace, stored_chunks
 from tests.data import make_fixtures as fx
 
 
 def chunk_ids(settings: Settings, source: str | None = None) -> set[str]:
-    chunks = VectorIndex.load(settings.index_dir).chunks
+    chunks = stored_chunks(settings.index_dir)
     return {chunk.chunk_id for chunk in chunks if source is None or chunk.source == source}
 
 
@@ -27,15 +28,20 @@ def run(workspace: Workspace, embedding: EssbotEmbedding, rebuild: bool = False)
     return ingest([workspace.docs], workspace.settings, embedding=embedding, rebuild=rebuild)
 
 
-def manifest_of(settings: Settings) -> Manifest:
-    manifest = read_manifest(settings.index_dir)
-    assert manifest is not None
-    return manifest
+def files_of(settings: Settings) -> dict[str, FileRecord]:
+    store = open_store(settings)
+    try:
+        return store.files()
+    finally:
+        store.close()
 
 
 def top_source(settings: Settings, embedding: EssbotEmbedding, question: str) -> str:
-    index = VectorIndex.load(settings.index_dir, embedding.model_id)
-    return HybridRetriever(index, embedding, settings).search(question, k=1)[0].chunk.source
+    store = open_store(settings, model_id=embedding.model_id)
+    try:
+        return HybridRetriever(store, embedding, settings).search(question, k=1)[0].chunk.source
+    finally:
+        store.close()
 
 
 # --- first build -----------------------------------------------------------------------------------
@@ -92,7 +98,7 @@ def test_deleted_file_loses_its_chunks(workspace: Workspace, embedding: EssbotEm
     assert report.removed_files == ["scic.docx"]
     assert (report.embedded, report.chunks_removed, report.chunks_added) == (0, len(removed), 0)
     assert chunk_ids(workspace.settings, "scic.docx") == set()
-    assert "scic.docx" not in manifest_of(workspace.settings).files
+    assert "scic.docx" not in files_of(workspace.settings)
 
 
 def test_touched_file_embeds_nothing_and_is_not_hashed_again(workspace: Workspace, embedding: EssbotEmbedding) -> None:
@@ -101,7 +107,7 @@ def test_touched_file_embeds_nothing_and_is_not_hashed_again(workspace: Workspac
     os.utime(path, ns=(new_mtime, new_mtime))
     report = run(workspace, embedding)
     assert (report.embedded, report.changed, report.indexed) == (0, False, [])
-    assert manifest_of(workspace.settings).files["ptce.html"].mtime_ns == new_mtime
+    assert files_of(workspace.settings)["ptce.html"].mtime_ns == new_mtime
 
 
 def test_identical_text_in_two_files_is_embedded_once(workspace: Workspace, embedding: EssbotEmbedding) -> None:
@@ -137,14 +143,16 @@ def test_new_chunk_settings_resplit_every_file(workspace: Workspace, embedding: 
     assert sorted(report.indexed) == sorted(fx.GOOD_FILES)
     assert report.chunks_total > workspace.report.chunks_total
     assert 0 < report.embedded < report.chunks_total  # unchanged short passages keep their vectors
-    assert manifest_of(workspace.settings).splitter == settings.splitter_signature()
+    store = open_store(settings)
+    assert store.splitter == settings.splitter_signature()
+    store.close()
     assert run(workspace, embedding).indexed == sorted(fx.GOOD_FILES)  # and back again
 
 
 def test_files_outside_the_new_paths_are_removed(workspace: Workspace, embedding: EssbotEmbedding) -> None:
     report = ingest([workspace.docs / "fiche-spaser.md"], workspace.settings, embedding=embedding)
     assert sorted(report.removed_files) == sorted(set(fx.GOOD_FILES) - {"fiche-spaser.md"})
-    assert {c.source for c in VectorIndex.load(workspace.index_dir).chunks} == {"fiche-spaser.md"}
+    assert {c.source for c in stored_chunks(workspace.index_dir)} == {"fiche-spaser.md"}
 
 
 # --- bad input -------------------------------------------------------------------------------------
@@ -204,7 +212,7 @@ def test_nothing_indexable_raises_and_writes_no_index(bad_folder: Path, embeddin
     settings = Settings(index_dir=bad_folder.parent / "index")
     with pytest.raises(NothingIndexedError, match="Aucun passage"):
         ingest([bad_folder], settings, embedding=embedding)
-    assert read_manifest(settings.index_dir) is None
+    assert not store_exists(settings)
 
 
 def test_missing_path_is_a_french_error(tmp_path: Path, embedding: EssbotEmbedding) -> None:
@@ -244,11 +252,11 @@ def test_the_five_seeds_are_all_indexed(seeds_index: Workspace) -> None:
     report = seeds_index.report
     assert len(report.indexed) == 5 and report.skipped == []
     assert {source[:4] for source in report.indexed} == {"000_", "001_", "002_", "003_", "004_"}
-    sources = {chunk.source for chunk in VectorIndex.load(seeds_index.index_dir).chunks}
+    sources = {chunk.source for chunk in stored_chunks(seeds_index.index_dir)}
     assert sources == {path.name for path in SEEDS_DIR.glob("*.txt")}
 
 
 def test_seed_web_scrape_is_indexed_without_cookie_panel(seeds_index: Workspace) -> None:
-    chunks = [c for c in VectorIndex.load(seeds_index.index_dir).chunks if c.source.startswith("004_")]
+    chunks = [c for c in stored_chunks(seeds_index.index_dir) if c.source.startswith("004_")]
     assert len(chunks) > 5
     assert not [c.chunk_id for c in chunks if "cookie" in c.embed_text.lower() or "Panneau de gestion" in c.text]

@@ -14,7 +14,7 @@ from essbot.answer.types import Citation
 from essbot.config import Settings
 from essbot.errors import ConfigError
 from essbot.index.embeddings import EssbotEmbedding
-from essbot.index.store import VectorIndex
+from essbot.index.stores import open_store
 from essbot.retrieve import HybridRetriever
 from essbot.server.chat_completions import format_sources, split_conversation
 from essbot.server.documents import DocumentLibrary, safe_file_name
@@ -104,7 +104,7 @@ def test_changes_are_refused_when_the_folder_is_not_the_indexed_one(
     api_corpus: Corpus, embedding: EssbotEmbedding, tmp_path: Path
 ) -> None:
     settings = Settings(index_dir=api_corpus.index, documents_dir=tmp_path / "autre-dossier")
-    index = VectorIndex.load(api_corpus.index, embedding.model_id)
+    index = open_store(Settings(), api_corpus.index, embedding.model_id)
     live = LiveAssistant(Assistant(HybridRetriever(index, embedding, settings), settings))
     library = DocumentLibrary(settings, Reindexer(live, settings))
     with pytest.raises(HttpError) as caught:

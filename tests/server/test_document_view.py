@@ -47,7 +47,7 @@ class ViewSetup:
 @pytest.fixture(scope="module")
 def view_setup(tmp_path_factory: pytest.TempPathFactory, embedding: EssbotEmbedding) -> ViewSetup:
     """A real PDF, Markdown and HTML fiche, the poisoned fiche and a hostile HTML page, indexed."""
-    from essbot.index.store import VectorIndex
+    from essbot.index.stores import open_store
     from essbot.retrieve import HybridRetriever
 
     root = tmp_path_factory.mktemp("document-view")
@@ -62,8 +62,8 @@ def view_setup(tmp_path_factory: pytest.TempPathFactory, embedding: EssbotEmbedd
     (root / "secret.md").write_text("# Secret\n\nNe doit jamais sortir du serveur.\n", encoding="utf-8")
     settings = Settings(index_dir=root / "index", documents_dir=docs, admin_token=ADMIN_TOKEN)
     ingest([docs], settings, embedding=embedding)
-    index = VectorIndex.load(settings.index_dir, embedding.model_id)
-    assistant = Assistant(HybridRetriever(index, embedding, settings), settings)
+    store = open_store(settings, model_id=embedding.model_id)
+    assistant = Assistant(HybridRetriever(store, embedding, settings), settings)
     return ViewSetup(settings, assistant, DocumentLinks.from_settings(settings))
 
 
@@ -80,8 +80,13 @@ def client(view_setup: ViewSetup) -> Iterator[TestClient]:
         yield test_client
 
 
+def all_chunks(setup: ViewSetup) -> list[Chunk]:
+    store = setup.assistant.retriever.store
+    return store.fetch([chunk_id for record in store.files().values() for chunk_id in record.chunk_ids])
+
+
 def chunk_of(setup: ViewSetup, source: str, containing: str) -> Chunk:
-    chunks = setup.assistant.retriever.index.chunks
+    chunks = all_chunks(setup)
     return next(c for c in chunks if c.source == source and containing in c.text)
 
 
@@ -155,7 +160,7 @@ def test_pdf_page_is_an_image_of_the_cited_page_with_the_passage_highlighted(
     assert yellow_pixels(image) > 2000  # the highlight
 
     # Another page's passage: its own page, highlighted elsewhere.
-    other = next(c for c in view_setup.assistant.retriever.index.chunks if c.source == chunk.source and c.page == 1)
+    other = next(c for c in all_chunks(view_setup) if c.source == chunk.source and c.page == 1)
     first_page = Image.open(io.BytesIO(client.get(view_setup.links.page_path(other.source, other.chunk_id)).content))
     assert first_page.convert("RGB").tobytes() != image.tobytes()
     assert yellow_pixels(first_page.convert("RGB")) > 2000

@@ -84,8 +84,7 @@ class Assistant:
     def __init__(self, retriever: HybridRetriever, settings: Settings, generator: Any | None = None) -> None:
         self.retriever = retriever
         self.settings = settings
-        bm25 = retriever.index.bm25
-        self.weights = TermWeights(bm25.term_weights(), bm25.size)
+        self.weights = TermWeights(*retriever.store.term_weights())
         self.generator = generator or create_generator(settings, self.weights)
         self._fallback = ExtractiveGenerator(settings, self.weights)
         self.min_dense = dense_floor(settings, retriever.embedding.model_id)

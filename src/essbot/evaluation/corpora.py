@@ -8,7 +8,7 @@ from pathlib import Path
 from essbot.config import Settings
 from essbot.errors import EssbotError
 from essbot.evaluation import messages
-from essbot.index.store import FORMAT_VERSION, read_manifest
+from essbot.index.stores import open_store, store_exists
 from essbot.ingest.pipeline import discover_files, file_sha256
 
 EVAL_INDEX_ROOT = Path("indexes")
@@ -42,17 +42,19 @@ def corpus_for(gold: Path, settings: Settings) -> Path:
 def index_is_current(index_dir: Path, paths: Sequence[Path], settings: Settings) -> bool:
     """True when the index was built from exactly these files (same contents), model and splitter settings."""
     try:
-        manifest = read_manifest(index_dir)
         files = discover_files(paths)
+        if not store_exists(settings, index_dir):
+            return False
+        store = open_store(settings, index_dir, model_id=settings.embedding_model_id)
     except EssbotError:
         return False
-    if manifest is None or manifest.format_version != FORMAT_VERSION:
+    try:
+        records, splitter = store.files(), store.splitter
+    finally:
+        store.close()
+    if splitter != settings.splitter_signature() or set(records) != {s for _, s in files}:
         return False
-    if manifest.embedding_model != f"{settings.embedding_backend}:{settings.embedding_model}":
-        return False
-    if manifest.splitter != settings.splitter_signature() or set(manifest.files) != {s for _, s in files}:
-        return False
-    return all(manifest.files[source].sha256 == file_sha256(path) for path, source in files)
+    return all(records[source].sha256 == file_sha256(path) for path, source in files)
 
 
 def ensure_index(

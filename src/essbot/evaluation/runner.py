@@ -47,7 +47,7 @@ class RecordingRetriever(HybridRetriever):
     """
 
     def __init__(self, base: HybridRetriever, mode: str = "hybrid", depth: int = DEPTH) -> None:
-        super().__init__(base.index, base.embedding, base.settings, base.reranker)
+        super().__init__(base.store, base.embedding, base.settings, base.reranker)
         self.mode = mode
         self.depth = depth
         self.last_ranking: list[Passage] = []
@@ -106,8 +106,7 @@ class RetrievalResponder:
     def __init__(self, retriever: HybridRetriever, mode: str = "hybrid") -> None:
         self.retriever = retriever
         self.mode = mode
-        bm25 = retriever.index.bm25
-        self.weights = TermWeights(bm25.term_weights(), bm25.size)
+        self.weights = TermWeights(*retriever.store.term_weights())
         self.policy = FollowupPolicy.from_settings(retriever.settings)
 
     def respond(self, item: GoldItem) -> Response:

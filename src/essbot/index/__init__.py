@@ -1,1 +1,1 @@
-"""Index: embedding backends, the FAISS + BM25 store and its manifest."""
+"""Index: embedding backends and chunk stores (the protocol, the factory `stores.open_store`, the local backend)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -35,8 +35,10 @@ class StoreStats:
 
 
 class ChunkStore(Protocol):
+    backend: str
     embedding_model: str
     dim: int
+    splitter: dict[str, Any]  # `Settings.splitter_signature()` the chunks were cut with
 
     def files(self) -> dict[str, FileRecord]:
         """Every known source, ingested or skipped (with its French reason), keyed by source path."""
@@ -70,6 +72,11 @@ class ChunkStore(Protocol):
 
     def term_weights(self) -> tuple[dict[str, float], int]:
         """Inverse document frequency of every indexed stem, and the number of chunks it was computed on."""
+        ...
+
+    def stored_vectors(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """Vectors already stored for chunks whose `embed_text` is one of these texts (so a text is embedded once,
+        whichever document it moves to), keyed by text."""
         ...
 
     def documents(self) -> Iterator[tuple[FileRecord, list[Chunk], np.ndarray]]:

@@ -1,4 +1,5 @@
-"""Incremental ingestion: only new or changed files are parsed and only unseen texts are embedded."""
+"""Incremental ingestion: only new or changed files are parsed, only unseen texts are embedded, and only the
+documents that changed are written to the store (one transaction each)."""
 
 from __future__ import annotations
 
@@ -16,15 +17,9 @@ import numpy as np
 
 from essbot import messages
 from essbot.config import Settings
-from essbot.errors import EssbotError, IngestCancelledError, NothingIndexedError
-from essbot.index.store import (
-    Manifest,
-    VectorIndex,
-    check_compatible,
-    index_lock,
-    publish_index,
-    read_manifest,
-)
+from essbot.errors import EssbotError, IndexIncompatibleError, IngestCancelledError, NothingIndexedError
+from essbot.index.protocol import ChunkStore
+from essbot.index.stores import open_store, replacing_store, store_exists, writing
 from essbot.ingest.clean import clean_document
 from essbot.ingest.distributed import describe_document, prepare_documents
 from essbot.ingest.isolation import IsolatedParser, ParsingCancelled
@@ -58,6 +53,7 @@ class IngestReport:
     embedded: int = 0
     seconds: float = 0.0
     changed: bool = False
+    rebuilt: bool = False  # a new store replaced the previous one (first build, --rebuild, new splitter)
 
     def summary(self) -> str:
         if not self.changed:
@@ -140,6 +136,10 @@ def chunk_document(path: Path, source: str, settings: Settings) -> tuple[LoadedD
     return doc, chunks
 
 
+# Chunks embedded together before their documents are written: bounds memory on a large ingest.
+EMBED_GROUP_CHUNKS = 2_000
+
+
 def _check_stop(should_stop: Callable[[], bool]) -> None:
     if should_stop():
         raise IngestCancelledError(messages.INGEST_CANCELLED)
@@ -219,19 +219,77 @@ def _ingest(
     index_dir = settings.index_dir
     report = IngestReport(index_dir)
     files = discover_files(paths)
-    with index_lock(index_dir):
-        old_manifest = None if rebuild else read_manifest(index_dir)
-        same_splitter = old_manifest is not None and old_manifest.splitter == settings.splitter_signature()
-        if old_manifest is not None:
-            check_compatible(old_manifest, index_dir, embedding.model_id if embedding else settings.embedding_model_id)
-        old_records = old_manifest.files if old_manifest and same_splitter else {}
+    with writing(settings, index_dir), ExitStack() as stack:
+        model_id = embedding.model_id if embedding else settings.embedding_model_id
+        old = _open_previous(settings, model_id, rebuild)
+        if old is not None:
+            stack.callback(old.close)
+        same_splitter = old is not None and old.splitter == settings.splitter_signature() and not rebuild
+        old_records = old.files() if old is not None else {}
+        scan = _Scan(parser, report, progress, stop, settings, ray_address)
+        records, new_chunks = scan.run(files, old_records if same_splitter else {})
+        for source, record in records.items():
+            if record.skipped:
+                report.skipped.append(SkippedSource(source, record.skipped))
+            elif source not in new_chunks:
+                report.unchanged.append(source)
+        report.removed_files = sorted(set(old_records) - set(records))
+        if old is None or not same_splitter:
+            _build_new_store(
+                report, settings, old, records, new_chunks, embedding, progress, stop, rebuild, scan.precomputed
+            )
+        else:
+            _apply_changes(
+                report, settings, old, old_records, records, new_chunks, embedding, progress, stop, scan.precomputed
+            )
+    report.seconds = time.perf_counter() - started
+    return report
 
+
+def _open_previous(settings: Settings, model_id: str, rebuild: bool) -> ChunkStore | None:
+    """The store being updated; None for a first build, or for a rebuild of an unreadable or older store."""
+    if not store_exists(settings):
+        return None
+    try:
+        store = open_store(settings)
+    except IndexIncompatibleError:
+        if rebuild:
+            return None
+        raise
+    if store.embedding_model != model_id and not rebuild:
+        store.close()
+        open_store(settings, model_id=model_id)  # raises the French « --rebuild » advice
+    if rebuild and store.embedding_model != model_id:
+        store.close()
+        return None
+    return store
+
+
+class _Scan:
+    """The record of every file, and the chunks of those that are new or changed: parsed here by `parser`, or
+    parsed, split and embedded on Ray workers (`ray_address`), whose vectors are kept in `precomputed`."""
+
+    def __init__(
+        self,
+        parser: IsolatedParser,
+        report: IngestReport,
+        progress: bool,
+        stop: Callable[[], bool],
+        settings: Settings,
+        ray_address: str | None,
+    ) -> None:
+        self.parser, self.report, self.progress, self.stop = parser, report, progress, stop
+        self.settings, self.ray_address = settings, ray_address
+        self.precomputed: dict[str, np.ndarray] = {}  # by embedding key, vectors computed on Ray
+
+    def run(
+        self, files: list[tuple[Path, str]], old_records: dict[str, FileRecord]
+    ) -> tuple[dict[str, FileRecord], dict[str, list[Chunk]]]:
         records: dict[str, FileRecord] = {}
         new_chunks: dict[str, list[Chunk]] = {}
-        on_ray: list[tuple[Path, FileRecord]] = []  # files to prepare on Ray (`--ray`)
-        precomputed: dict[str, np.ndarray] = {}  # their vectors, by embedding key
-        for path, source in _progress(files, len(files), messages.INGEST_SCANNING, progress):
-            _check_stop(stop)
+        on_ray: list[tuple[Path, FileRecord]] = []
+        for path, source in _progress(files, len(files), messages.INGEST_SCANNING, self.progress):
+            _check_stop(self.stop)
             stat = path.stat()
             old = old_records.get(source)
             if old and old.size == stat.st_size and old.mtime_ns == stat.st_mtime_ns:
@@ -241,69 +299,143 @@ def _ingest(
             if old and old.sha256 == digest:
                 records[source] = FileRecord(**{**old.__dict__, "mtime_ns": stat.st_mtime_ns})
                 continue
-            record = FileRecord(source, digest, stat.st_size, stat.st_mtime_ns)
-            records[source] = record
-            if ray_address is not None:
+            record = records[source] = FileRecord(source, digest, stat.st_size, stat.st_mtime_ns)
+            if self.ray_address is not None:
                 on_ray.append((path, record))
                 continue
             try:
-                doc, chunks = parser.chunk(path, source)
+                doc, chunks = self.parser.chunk(path, source)
             except SkippedFile as skip:
                 record.skipped = skip.reason
                 continue
             describe_document(record, doc, chunks)
-            report.skipped.extend(SkippedSource(f"{source}:{part}", reason) for part, reason in doc.skipped_parts)
-            new_chunks[source] = chunks
-            report.indexed.append(source)
-        for prepared in prepare_documents(on_ray, settings, ray_address or "", progress=progress, should_stop=stop):
+            self._keep(source, chunks, doc.skipped_parts, new_chunks)
+        if on_ray:
+            self._prepare_on_ray(on_ray, records, new_chunks)
+        self.report.indexed.sort()
+        return records, new_chunks
+
+    def _keep(
+        self, source: str, chunks: list[Chunk], skipped_parts: list[tuple[str, str]], new_chunks: dict[str, list[Chunk]]
+    ) -> None:
+        self.report.skipped.extend(SkippedSource(f"{source}:{part}", reason) for part, reason in skipped_parts)
+        new_chunks[source] = chunks
+        self.report.indexed.append(source)
+
+    def _prepare_on_ray(
+        self, on_ray: list[tuple[Path, FileRecord]], records: dict[str, FileRecord], new_chunks: dict[str, list[Chunk]]
+    ) -> None:
+        model_id = self.settings.embedding_model_id
+        prepared_files = prepare_documents(
+            on_ray, self.settings, self.ray_address or "", progress=self.progress, should_stop=self.stop
+        )
+        for prepared in prepared_files:
             source = prepared.record.source
             records[source] = prepared.record
-            if prepared.record.skipped:
+            if prepared.record.skipped or prepared.vectors is None:
                 continue
-            report.skipped.extend(SkippedSource(f"{source}:{part}", reason) for part, reason in prepared.skipped_parts)
-            new_chunks[source] = prepared.chunks
-            report.indexed.append(source)
-            for chunk, vector in zip(prepared.chunks, prepared.vectors, strict=True):  # type: ignore[arg-type]
-                precomputed[embedding_key(settings.embedding_model_id, chunk.embed_text)] = vector
-        report.indexed.sort()
-
-        for source, record in records.items():
-            if record.skipped:
-                report.skipped.append(SkippedSource(source, record.skipped))
-            elif source not in new_chunks:
-                report.unchanged.append(source)
-        report.removed_files = sorted(set(old_manifest.files if old_manifest else {}) - set(records))
-        # A file indexed before and unreadable now must lose its chunks, like a deleted one.
-        newly_skipped = any(
-            record.skipped and source in old_records and not old_records[source].skipped
-            for source, record in records.items()
-        )
-        structure_changed = bool(new_chunks or report.removed_files or newly_skipped)
-        structure_changed = structure_changed or old_manifest is None or not same_splitter
-        if not structure_changed and not rebuild:
-            report.chunks_total = old_manifest.chunk_count if old_manifest else 0
-            _persist_manifest_stats(index_dir, old_manifest, records)
-            report.seconds = time.perf_counter() - started
-            return report
-        _rebuild(report, settings, old_manifest, records, new_chunks, embedding, progress, stop, precomputed)
-    report.seconds = time.perf_counter() - started
-    return report
+            self._keep(source, prepared.chunks, prepared.skipped_parts, new_chunks)
+            for chunk, vector in zip(prepared.chunks, prepared.vectors, strict=True):
+                self.precomputed[embedding_key(model_id, chunk.embed_text)] = vector
 
 
-def _persist_manifest_stats(index_dir: Path, manifest: Manifest | None, records: dict[str, FileRecord]) -> None:
-    """Record new mtimes of touched-but-identical files so the next run skips hashing them."""
-    if manifest is None or all(manifest.files.get(s) == r for s, r in records.items()):
-        return
-    manifest.files = records
-    tmp = index_dir / "manifest.json.tmp"
-    tmp.write_text(manifest.to_json(), encoding="utf-8")
-    os.replace(tmp, index_dir / "manifest.json")
+def _embedding_groups(new_chunks: dict[str, list[Chunk]]) -> list[list[str]]:
+    """Sources in groups of about EMBED_GROUP_CHUNKS chunks: each group is embedded, then written."""
+    groups: list[list[str]] = [[]]
+    size = 0
+    for source in sorted(new_chunks):
+        if size >= EMBED_GROUP_CHUNKS:
+            groups.append([])
+            size = 0
+        groups[-1].append(source)
+        size += len(new_chunks[source])
+    return [group for group in groups if group]
 
 
-def _rebuild(
+class _Writer:
+    """Embeds the chunks of new or changed documents (reusing stored vectors) and puts them in a store."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        embedding: EssbotEmbedding | None,
+        progress: bool,
+        stop: Callable[[], bool],
+        precomputed: dict[str, np.ndarray] | None = None,
+    ):
+        self.settings, self.embedding, self.progress, self.stop = settings, embedding, progress, stop
+        self.cache: dict[str, np.ndarray] = dict(precomputed or {})  # vectors computed on Ray workers
+        self.embedded = len(self.cache)
+
+    def put(
+        self,
+        target: ChunkStore,
+        sources: dict[str, ChunkStore | None],
+        records: dict[str, FileRecord],
+        new_chunks: dict[str, list[Chunk]],
+    ) -> None:
+        from essbot.index.embeddings import create_embedding
+
+        for group in _embedding_groups(new_chunks):
+            texts = [chunk.embed_text for source in group for chunk in new_chunks[source]]
+            model = self.embedding = self.embedding or create_embedding(self.settings)
+            for store in {id(s): s for s in sources.values() if s is not None}.values():
+                for text, vector in store.stored_vectors(texts).items():
+                    self.cache.setdefault(embedding_key(model.model_id, text), vector)
+            self.embedded += embed_missing(
+                texts, model, self.cache, self.settings.embedding_batch_size, self.progress, self.stop
+            )
+            _check_stop(self.stop)
+            for source in group:
+                chunks = new_chunks[source]
+                vectors = np.stack([self.cache[embedding_key(model.model_id, c.embed_text)] for c in chunks])
+                target.put_document(records[source], chunks, vectors.astype(np.float32))
+
+
+def _build_new_store(
     report: IngestReport,
     settings: Settings,
-    old_manifest: Manifest | None,
+    old: ChunkStore | None,
+    records: dict[str, FileRecord],
+    new_chunks: dict[str, list[Chunk]],
+    embedding: EssbotEmbedding | None,
+    progress: bool,
+    stop: Callable[[], bool],
+    rebuild: bool,
+    precomputed: dict[str, np.ndarray] | None = None,
+) -> None:
+    """A first build, a rebuild or a new splitter: every document into a new store swapped in at the end."""
+    from essbot.index.embeddings import create_embedding
+
+    if not new_chunks:
+        raise NothingIndexedError(messages.INGEST_NOTHING_INDEXED)
+    model = embedding or create_embedding(settings)
+    # A rebuild embeds everything again; a new splitter keeps the vectors of passages it cuts the same way.
+    reuse = None if rebuild else old
+    writer = _Writer(settings, model, progress, stop, precomputed)
+    old_ids = {cid for record in (old.files() if old else {}).values() for cid in record.chunk_ids}
+    with replacing_store(settings, settings.index_dir, model.model_id, model.dim, settings.splitter_signature()) as new:
+        for record in records.values():
+            if record.skipped:
+                new.put_document(record, [], np.zeros((0, model.dim), dtype=np.float32))
+        writer.put(new, {"old": reuse}, records, new_chunks)
+        _check_stop(stop)
+        total = new.stats().chunks
+        if old is not None:
+            old.close()
+    new_ids = {chunk.chunk_id for chunks in new_chunks.values() for chunk in chunks}
+    report.embedded = writer.embedded
+    report.chunks_added = len(new_ids - old_ids)
+    report.chunks_removed = len(old_ids - new_ids)
+    report.chunks_total = total
+    report.changed = report.rebuilt = True
+
+
+def _apply_changes(
+    report: IngestReport,
+    settings: Settings,
+    store: ChunkStore,
+    old_records: dict[str, FileRecord],
     records: dict[str, FileRecord],
     new_chunks: dict[str, list[Chunk]],
     embedding: EssbotEmbedding | None,
@@ -311,44 +443,27 @@ def _rebuild(
     stop: Callable[[], bool],
     precomputed: dict[str, np.ndarray] | None = None,
 ) -> None:
-    from essbot.index.embeddings import create_embedding
-
-    model = embedding or create_embedding(settings)
-    old_index = None
-    if old_manifest is not None:
-        if old_manifest.embedding_model != model.model_id:
-            check_compatible(old_manifest, settings.index_dir, model.model_id)
-        old_index = VectorIndex.load(settings.index_dir, model.model_id)
-    old_chunks = {chunk.chunk_id: chunk for chunk in old_index.chunks} if old_index else {}
-    # Vectors of the previous build, keyed by what was embedded: reused whatever file the text is in now.
-    cache: dict[str, np.ndarray] = {}
-    if old_index is not None:
-        for chunk, vector in zip(old_index.chunks, old_index.vectors(), strict=True):
-            cache[embedding_key(model.model_id, chunk.embed_text)] = vector
-    cache.update(precomputed or {})  # computed on Ray workers (keyed by the configured model: unused otherwise)
-
-    chunks: list[Chunk] = []
-    for source in sorted(records):
-        record = records[source]
-        if record.skipped:
-            continue
-        if source in new_chunks:
-            chunks.extend(new_chunks[source])
-        else:
-            chunks.extend(old_chunks[cid] for cid in record.chunk_ids if cid in old_chunks)
-    if not chunks:
+    """Put or remove only the documents that changed, each in its own transaction."""
+    skipped_changes = [s for s, r in records.items() if r.skipped and old_records.get(s) != r]
+    total = sum(len(r.chunk_ids) for r in records.values() if not r.skipped)
+    if total == 0:
         raise NothingIndexedError(messages.INGEST_NOTHING_INDEXED)
-
-    report.embedded = len(precomputed or {}) + embed_missing(
-        [c.embed_text for c in chunks], model, cache, settings.embedding_batch_size, progress, stop
-    )
-    _check_stop(stop)
-    vectors = np.stack([cache[embedding_key(model.model_id, c.embed_text)] for c in chunks]).astype(np.float32)
-    manifest = Manifest(model.model_id, model.dim, settings.splitter_signature(), files=records)
-    publish_index(settings.index_dir, manifest, chunks, vectors)
-
-    old_ids, new_ids = set(old_chunks), {chunk.chunk_id for chunk in chunks}
+    writer = _Writer(settings, embedding, progress, stop, precomputed)
+    writer.put(store, {"store": store}, records, new_chunks)
+    for source in report.removed_files:
+        store.remove_document(source)
+    for source in skipped_changes:
+        store.put_document(records[source], [], np.zeros((0, store.dim), dtype=np.float32))
+    # A touched but identical file: only its record changes (its mtime), so the next run does not hash it again.
+    for source, record in records.items():
+        if not record.skipped and source not in new_chunks and old_records.get(source) != record:
+            chunks = store.fetch(record.chunk_ids)
+            stored = store.stored_vectors([c.embed_text for c in chunks])
+            store.put_document(record, chunks, np.stack([stored[c.embed_text] for c in chunks]))
+    old_ids = {cid for r in old_records.values() for cid in r.chunk_ids}
+    new_ids = {cid for r in records.values() if not r.skipped for cid in r.chunk_ids}
+    report.embedded = writer.embedded
     report.chunks_added = len(new_ids - old_ids)
     report.chunks_removed = len(old_ids - new_ids)
-    report.chunks_total = len(chunks)
-    report.changed = True
+    report.chunks_total = store.stats().chunks
+    report.changed = bool(new_chunks or report.removed_files or skipped_changes)

@@ -102,17 +102,18 @@ async def ask_stream(body: schemas.AskRequest, request: Request, assistant: Curr
 @router.get("/health", response_model=schemas.Health, tags=["service"], summary="État du service")
 async def health(assistant: CurrentAssistant, reindexer: CurrentReindexer) -> schemas.Health:
     """Index en service (son nom, jamais son chemin), nombre de passages et de documents, générateur."""
-    index = assistant.retriever.index
+    stats = assistant.retriever.store.stats()
+    index_dir = assistant.settings.index_dir
     indexing = status_model(reindexer.status)
     # The re-index summary names the index folder: public responses give its name, never its path.
-    indexing.message = indexing.message.replace(str(index.path), index.path.name)
+    indexing.message = indexing.message.replace(str(index_dir), index_dir.name)
     return schemas.Health(
         status="ok",
-        index=index.path.name,
-        chunks=len(index.chunks),
-        documents=sum(1 for record in index.manifest.files.values() if not record.skipped),
+        index=index_dir.name,
+        chunks=stats.chunks,
+        documents=stats.documents,
         generator=str(getattr(assistant.generator, "name", type(assistant.generator).__name__)),
-        embedding_model=index.manifest.embedding_model,
+        embedding_model=stats.embedding_model,
         indexing=indexing,
     )
 

@@ -83,10 +83,7 @@ class DocumentLinks:
 
 def indexed_chunks(assistant: Assistant, source: str, chunk_ids: Sequence[str]) -> list[Chunk]:
     """The chunks `chunk_ids` of `source` in the index in service, in the order given (missing ones left out)."""
-    index = assistant.retriever.index
-    fetch = getattr(index, "fetch", None)  # the ChunkStore protocol; the in-memory index keeps a list
-    wanted = set(chunk_ids)
-    found = fetch(list(chunk_ids)) if callable(fetch) else [c for c in index.chunks if c.chunk_id in wanted]
+    found = assistant.retriever.store.fetch(list(chunk_ids))
     by_id = {chunk.chunk_id: chunk for chunk in found if chunk.source == source}
     return [by_id[chunk_id] for chunk_id in chunk_ids if chunk_id in by_id]
 
@@ -122,7 +119,7 @@ class DocumentViews:
         it, and the cited chunk if still indexed."""
         check_source(source)
         assistant = self.assistant()
-        record = assistant.retriever.index.manifest.files.get(source)
+        record = assistant.retriever.store.files().get(source)
         not_found = HttpError(404, "document_not_found", messages.VIEW_NOT_FOUND.format(source=printable(source)))
         if record is None or record.skipped or ".." in PurePosixPath(source).parts:
             raise not_found
@@ -135,7 +132,7 @@ class DocumentViews:
     def view_html(self, request: Request, source: str, chunk_id: str, signature: str) -> str:
         self.authorize(request, source, chunk_id, signature)
         _, assistant, chunk = self.locate(source, chunk_id)
-        record = assistant.retriever.index.manifest.files[source]
+        record = assistant.retriever.store.files()[source]
         header = ViewHeader(
             title=(chunk.title if chunk else record.title) or source,
             source=source,

@@ -2,7 +2,8 @@
 
 An upload is written to a hidden temporary file inside the documents folder (ingestion ignores dot files),
 checked with the real loader, and only then renamed to its final name: a refused or corrupt file never
-reaches the folder, and the index in service is untouched until the background re-index swaps in a new one.
+reaches the folder, and the background re-index then writes only the documents that changed to the store in
+service (readers keep answering meanwhile).
 Replacing an existing document needs `replace=true`; its previous version is kept as a hidden backup until
 the re-index has put the new one in service, and put back if that re-index fails.
 """
@@ -56,8 +57,8 @@ def status_model(status: IndexingStatus) -> schemas.IndexingStatus:
 
 
 def list_documents(assistant: Assistant) -> list[schemas.Document]:
-    """The files of the index in service, from its manifest."""
-    files = assistant.retriever.index.manifest.files
+    """The files of the index in service, from its store."""
+    files = assistant.retriever.store.files()
     return [
         schemas.Document(
             source=r.source,
@@ -126,13 +127,12 @@ class DocumentLibrary:
 
     def check_folder_matches_index(self) -> None:
         """Refuse changes when the folder holds none of the indexed files: re-indexing it would empty the index."""
-        index = self.reindexer.live.current.retriever.index
-        sources = list(index.manifest.files)
+        sources = list(self.reindexer.live.current.retriever.store.files())
         if sources and not any((self.folder / source).is_file() for source in sources):
             raise HttpError(
                 409,
                 "documents_folder_mismatch",
-                messages.API_FOLDER_MISMATCH.format(folder=self.folder, index=index.path),
+                messages.API_FOLDER_MISMATCH.format(folder=self.folder, index=self.settings.index_dir),
             )
 
     def save_upload(self, raw_name: str, data: BinaryIO, replace: bool = False) -> tuple[str, Path | None]:
@@ -265,7 +265,7 @@ async def get_documents(
         check_admin(settings, request.headers.get("authorization"))
     return schemas.DocumentList(
         documents=list_documents(assistant),
-        chunks=len(assistant.retriever.index.chunks),
+        chunks=assistant.retriever.store.stats().chunks,
         indexing=status_model(reindexer.status),
     )
 

@@ -1,9 +1,9 @@
 """The live Assistant and the background re-index that replaces it without interrupting queries.
 
-Requests take `LiveAssistant.current` once and keep that Assistant to the end, so an answer never mixes two
-indexes. After an incremental ingest has published the new index on disk (atomic rename, see index/store.py),
-a new Assistant is opened on it and swapped in with one reference assignment; the old one serves the requests
-already running and is then garbage-collected.
+Requests take `LiveAssistant.current` once and keep that Assistant to the end. An incremental ingest writes
+only the documents that changed, one transaction each, into the store in service (its searches see each change
+once committed); a new Assistant on the same store (fresh term weights) is then swapped in with one reference
+assignment. After a rebuild (a new store swapped in on disk) the new Assistant opens the new store.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from essbot.answer.generators import ExtractiveGenerator
 from essbot.config import Settings
 from essbot.errors import EssbotError, IngestCancelledError
 from essbot.index.embeddings import EssbotEmbedding, create_embedding
-from essbot.index.store import VectorIndex, index_lock
+from essbot.index.stores import open_store, writing
 from essbot.ingest.isolation import IsolatedParser
 from essbot.ingest.pipeline import ingest
 from essbot.retrieve import HybridRetriever
@@ -56,13 +56,18 @@ class LiveAssistant:
         self._current = assistant  # a single reference assignment: atomic for concurrent readers
 
 
-def reopen_assistant(old: Assistant) -> Assistant:
-    """A new Assistant on the index now on disk, reusing the loaded query encoder, re-ranker and LLM."""
+def reopen_assistant(old: Assistant, reopen_store: bool = True) -> Assistant:
+    """A new Assistant on the index now in service, reusing the loaded query encoder, re-ranker and LLM.
+
+    `reopen_store`: the store was replaced on disk (a rebuild) and must be opened again; otherwise the store in
+    service already holds the changes."""
     retriever = old.retriever
-    with index_lock(old.settings.index_dir):  # never read an index while a build swaps it in
-        index = VectorIndex.load(old.settings.index_dir, retriever.embedding.model_id)
+    store = retriever.store
+    if reopen_store:
+        with writing(old.settings):  # never open a store while a rebuild swaps it in
+            store = open_store(old.settings, model_id=retriever.embedding.model_id)
     # Both retrievers share one encoder (and so the lock it owns).
-    fresh = HybridRetriever(index, retriever.embedding, old.settings, retriever.reranker)
+    fresh = HybridRetriever(store, retriever.embedding, old.settings, retriever.reranker)
     # The extractive generator holds the corpus term weights: rebuild it; an LLM generator is kept as is.
     generator = None if isinstance(old.generator, ExtractiveGenerator) else old.generator
     return Assistant(fresh, old.settings, generator)
@@ -163,7 +168,7 @@ class Reindexer:
             )
             if not report.changed:
                 return finished("succeeded", report.summary(), running.generation)
-            self.live.swap(reopen_assistant(self.live.current))
+            self.live.swap(reopen_assistant(self.live.current, reopen_store=report.rebuilt))
             logger.info("re-index done, new index in service: %s", report.summary())
             return finished("succeeded", report.summary(), running.generation + 1)
         except IngestCancelledError:

@@ -36,7 +36,9 @@ def ui(ctx: click.Context, host: str | None, port: int | None, index_dir: Path |
     settings = settings_from(ctx, index_dir=index_dir)
     host = host or settings.host
     port = port or settings.ui_port
-    if not (settings.index_dir / "manifest.json").is_file():
+    from essbot.index.stores import store_exists
+
+    if not store_exists(settings):
         from essbot import messages as core_messages
 
         click.echo(core_messages.INDEX_NOT_FOUND.format(path=settings.index_dir), err=True)

@@ -2,7 +2,6 @@
 
 The copy goes through the store protocol (`documents()` of the source, `put_document` on the target), one
 transaction per document, so an interrupted copy leaves whole documents and can simply be run again.
-`LegacyIndexSource` reads today's on-disk index (`essbot.index.store.VectorIndex`) through that protocol.
 """
 
 from __future__ import annotations
@@ -10,7 +9,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -30,39 +28,10 @@ class CopySource(Protocol):
     def documents(self) -> Iterator[tuple[FileRecord, list[Chunk], np.ndarray]]: ...
 
 
-class LegacyIndexSource:
-    """An index folder written by `essbot.index.store` (manifest, FAISS, docstore), read as a copy source."""
-
-    def __init__(self, index_dir: Path) -> None:
-        from essbot.index.store import VectorIndex
-
-        self._index = VectorIndex.load(index_dir)  # any model: the target is bound to the index's own
-        self.embedding_model = self._index.manifest.embedding_model
-        self.dim = self._index.manifest.dim
-
-    def files(self) -> dict[str, FileRecord]:
-        return dict(self._index.manifest.files)
-
-    def documents(self) -> Iterator[tuple[FileRecord, list[Chunk], np.ndarray]]:
-        position = {chunk.chunk_id: index for index, chunk in enumerate(self._index.chunks)}
-        vectors = self._index.vectors()
-        for _source, record in sorted(self._index.manifest.files.items()):
-            rows = [position[chunk_id] for chunk_id in record.chunk_ids if chunk_id in position]
-            if record.skipped or not rows:
-                continue
-            yield record, [self._index.chunks[row] for row in rows], vectors[rows]
-
-    def close(self) -> None:
-        """Nothing to release: the index is read into memory."""
-
-
 def open_source(settings: Any) -> Any:
-    """The local index of `settings.index_dir` as a copy source: the store protocol's local backend when this
-    essbot has it (`essbot.index.stores`), else today's on-disk index read by `LegacyIndexSource`."""
-    try:
-        from essbot.index.stores import open_store  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        return LegacyIndexSource(settings.index_dir)
+    """The local index of `settings.index_dir`, opened through the store protocol, as a copy source."""
+    from essbot.index.stores import open_store
+
     return open_store(settings.replace(store="local"), settings.index_dir)
 
 
