@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -162,8 +161,11 @@ def test_cli_ingest_with_ray(local_ray: None, tmp_path: Path, run_cli: Callable[
     assert result.exit_code == 0, result.output
     assert "2 fichier(s) indexé(s)" in result.output and "1 ignoré(s)" in result.output
     assert "ignoré : rapport-corrompu.pdf — PDF illisible ou corrompu" in result.output
-    manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
-    assert sorted(manifest["files"]) == [source for _, source in discover_files([folder])]
+    store = open_store(Settings(index_dir=index))
+    try:
+        assert sorted(store.files()) == [source for _, source in discover_files([folder])]
+    finally:
+        store.close()
 
 
 def test_ray_addresses_are_checked() -> None:
