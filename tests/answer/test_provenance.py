@@ -15,8 +15,9 @@ from essbot.config import Settings
 from essbot.index.embeddings import EssbotEmbedding
 from essbot.ingest.pipeline import ingest
 from essbot.retrieve import HybridRetriever
+from essbot.server.document_view import DocumentLinks
 from essbot.ui.feedback import AnswerRecord
-from essbot.ui.rendering import citation_body, citation_name
+from essbot.ui.sources import source_card
 from tests.conftest import LAWS_DIR, shared_file
 
 TODAY = date(2026, 12, 1)
@@ -78,8 +79,13 @@ def test_stale_caution_names_the_oldest_source_older_than_the_setting() -> None:
 
 def test_ui_card_and_feedback_export_carry_article_and_date() -> None:
     loi = cite(source="loi.md", title="Loi n° 2000-321 du 12 avril 2000", article="9-1", updated="2015", page=None)
-    assert citation_name(loi) == "[1] Art. 9-1, loi n° 2000-321 du 12 avril 2000"
-    assert citation_body(loi).splitlines()[0] == "**Qui délivre l'agrément ?** — loi.md — mis à jour en 2015"
+    card = source_card(loi, None, DocumentLinks(b"test key"))
+    assert card["title"] == "Art. 9-1, loi n° 2000-321 du 12 avril 2000"
+    assert (card["section"], card["source"], card["updated"]) == (
+        "Qui délivre l'agrément ?",
+        "loi.md",
+        "mis à jour en 2015",
+    )
     record = AnswerRecord.from_answer("q", Answer("q", "a [1].", False, [loi, cite(id=2, page=3, source="f.pdf")]))
     assert record.sources == "[1] loi.md art. 9-1 (2015) | [2] f.pdf p. 3"
 

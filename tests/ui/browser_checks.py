@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ class NetworkLog:
 
     outside: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    in_flight: set[Any] = field(default_factory=set)
 
     def watch(self, context: Any, *, block: bool) -> None:
         """Record outside requests of `context`; with `block`, abort them as an intranet without internet would."""
@@ -59,8 +61,25 @@ class NetworkLog:
             else:
                 request_route.continue_()
 
+        def failed(request: Any) -> None:
+            self.in_flight.discard(request)
+            self.failed.append(f"{request.url} ({request.failure})")
+
         context.route("**/*", route)
-        context.on("requestfailed", lambda request: self.failed.append(f"{request.url} ({request.failure})"))
+        context.on("request", lambda request: self.in_flight.add(request))
+        context.on("requestfinished", lambda request: self.in_flight.discard(request))
+        context.on("requestfailed", failed)
+
+    def wait_until_idle(self, page: Any, quiet_ms: int = 1000, timeout_s: float = 60.0) -> None:
+        """Wait until no request has been in flight for `quiet_ms`. (Playwright's "networkidle" did not come on the
+        chat page once a card's document view, a sandboxed iframe, was open, though no request was pending.)"""
+        deadline = time.monotonic() + timeout_s
+        quiet_since = time.monotonic()
+        while (time.monotonic() - quiet_since) * 1000 < quiet_ms:
+            assert time.monotonic() < deadline, f"requests still in flight: {[r.url for r in self.in_flight]}"
+            page.wait_for_timeout(100)
+            if self.in_flight:
+                quiet_since = time.monotonic()
 
 
 def axe_violations(page: Any, root: str | None = None) -> list[dict[str, Any]]:
@@ -119,3 +138,35 @@ LABELS = """() => {
 def english_labels(page: Any) -> list[str]:
     """The labels of the page (shadow roots included) that contain an English word of chainlit's interface."""
     return sorted({label for label in page.evaluate(LABELS) if ENGLISH_WORDS.search(label)})
+
+
+def wait_for_settled(answer: Any) -> None:
+    """Wait until the answer is complete: its sources element and, last, the export button are under it (the
+    message is rendered again when they arrive, which would close a card opened meanwhile)."""
+    from playwright.sync_api import expect as playwright_expect
+
+    from essbot.ui import messages
+
+    step = answer.locator("xpath=ancestor::div[starts-with(@id, 'step-')][1]")
+    playwright_expect(step.get_by_role("button", name=messages.EXPORT_BUTTON)).to_be_visible()
+    playwright_expect(answer.locator("details[data-essbot-sources]")).to_have_count(1)
+
+
+def open_card(page: Any, answer: Any, number: int) -> Any:
+    """Open the answer's « Sources (n) » disclosure and card `number` by clicking; the card, its preview loaded."""
+    from playwright.sync_api import expect as playwright_expect
+
+    sources = answer.locator("details[data-essbot-sources]")
+    if sources.get_attribute("open") is None:
+        sources.locator("> summary").click()
+    playwright_expect(sources).to_have_attribute("open", "")
+    card = sources.locator(f'[data-card="{number}"]')
+    card.locator("> summary").click()
+    playwright_expect(card).to_have_attribute("open", "")
+    preview = card.locator("[data-essbot-preview]")
+    playwright_expect(preview).to_be_visible()
+    if preview.get_attribute("data-essbot-preview") == "pdf":
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=preview.element_handle())
+    else:
+        preview.element_handle().content_frame().wait_for_selector("#extrait")
+    return card

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from essbot.ui import messages
-from tests.ui.browser_checks import assert_no_serious_violations, english_labels
+from tests.ui.browser_checks import assert_no_serious_violations, english_labels, open_card, wait_for_settled
 from tests.ui.conftest import RunningServer
+from tests.ui.test_sources_browser import MARKDOWN_QUESTION
 from tests.ui.test_widget_browser import host_site  # noqa: F401  (fixture: examples/embed.html on another origin)
 
 pytestmark = pytest.mark.slow
@@ -33,14 +34,41 @@ def test_chat_page_and_an_answer_with_sources(page: Any, ui_server: RunningServe
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     assert_no_serious_violations(page, "chat", artifacts)
 
+    # A PDF source (the cited page as an image) and a Markdown one (the document view in an iframe), both open.
     page.get_by_role("button", name="Qu'est-ce qu'un SPASER ?").click()
     answer = page.locator(".message-content").nth(1)
-    expect(answer).to_contain_text("[1]")
+    expect(answer.locator('a[href="#source-1"]').first).to_have_text("[1]")
     expect(page.locator("button.negative-feedback-off")).to_have_count(1)
-    expect(answer.locator(".inline-pdf canvas").first).to_be_visible()
+    wait_for_settled(answer)
+    page.locator("#chat-input").fill(MARKDOWN_QUESTION)
+    page.locator("#chat-input").press("Enter")
+    second = page.locator(".message-content").nth(3)
+    expect(page.locator("button.negative-feedback-off")).to_have_count(2)
+    wait_for_settled(second)
+    pdf_card = open_card(page, answer, 1)
+    expect(pdf_card.locator("img[data-essbot-preview='pdf']")).to_have_attribute("alt", re.compile(r"^Page citée"))
+    view_card = open_card(page, second, 1)
+    frame = view_card.locator("iframe[data-essbot-preview='document']")
+    expect(frame).to_have_attribute("title", re.compile(r"^Document ouvert au passage cité"))
     assert_no_serious_violations(page, "chat-answer", artifacts)
     assert english_labels(page) == []
+    pdf_card.locator("img[data-essbot-preview]").evaluate("e => e.scrollIntoView({block: 'center'})")
     page.screenshot(path=str(artifacts / "a11y-chat-answer.png"))
+    frame.evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.screenshot(path=str(artifacts / "a11y-chat-answer-document.png"))
+
+    # The document view itself (axe does not enter the sandboxed frame): checked as a page of its own. Its
+    # Content-Security-Policy forbids every script, axe's too: this page only lets the test inject it.
+    context = page.context.browser.new_context(bypass_csp=True, locale="fr-FR")
+    try:
+        view = context.new_page()
+        view.goto(frame.get_attribute("src"))
+        expect(view.locator("#extrait")).to_be_visible()
+        assert_no_serious_violations(view, "document-view", artifacts)
+        assert english_labels(view) == []
+        view.screenshot(path=str(artifacts / "a11y-document-view.png"))
+    finally:
+        context.close()
 
 
 def focused(page: Any) -> str:
@@ -99,34 +127,45 @@ def test_widget_closed_open_and_answer_with_the_keyboard_only(
 
     # Ask: reach the question field with Tab, type, send with Enter.
     tab_until(page, "textarea#chat-input")
-    page.keyboard.type("Qu'est-ce qu'un SPASER ?")
+    page.keyboard.type("Qu'est-ce qu'un PTCE ?")
     page.keyboard.press("Enter")
     answer = widget.locator(".message-content").nth(1)
-    expect(answer).to_contain_text("[1]")
+    expect(answer.locator('a[href="#source-1"]').first).to_have_text("[1]")
     expect(widget.locator("button.negative-feedback-off")).to_have_count(1)
-    # The sources follow the answer's text, in the answer (screen readers reach them in order).
-    expect(answer.get_by_text(re.compile(r"^\[1\] .+, p\. \d+$")).first).to_be_visible()
-    expect(answer.locator(".inline-pdf canvas").first).to_be_visible()
+    # The sources follow the answer's text, in the answer (screen readers reach them in order), closed.
+    wait_for_settled(answer)
+    sources = answer.locator("details[data-essbot-sources]")
+    assert sources.get_attribute("open") is None
     assert_no_serious_violations(page, "widget-answer", artifacts)
     assert english_labels(page) == []
     page.screenshot(path=str(artifacts / "a11y-widget-answer.png"))
 
-    # Open a source: Shift+Tab back to the cited page's preview, Enter opens it large, Escape closes it.
+    # Read the sources: Shift+Tab back to « Sources (n) », Enter opens it, Tab to card 1, Enter opens it, Tab to
+    # « Ouvrir le document… ».
     for _ in range(12):
         page.keyboard.press("Shift+Tab")
-        if "Agrandir l'aperçu" in focused(page):
+        if "summary" in focused(page) and "Sources (" in focused(page):
             break
-    assert "Agrandir l'aperçu : PDF — " in focused(page), focused(page)
+    assert re.search(r"^summary#\.[^|]* \| Sources \(\d+\)$", focused(page)), focused(page)
     page.keyboard.press("Enter")
-    viewer = widget.get_by_role("dialog", name="Aperçu du PDF")
-    expect(viewer).to_be_visible()
-    expect(viewer.locator("canvas").first).to_be_visible()
-    page.screenshot(path=str(artifacts / "a11y-widget-pdf-viewer.png"))
-    assert_no_serious_violations(page, "widget-pdf-viewer", artifacts)
+    expect(sources).to_have_attribute("open", "")
+    tab_until(page, "| [1] Les pôles territoriaux", limit=3)
+    page.keyboard.press("Enter")
+    card = sources.locator('[data-card="1"]')
+    expect(card).to_have_attribute("open", "")
+    expect(card.locator("blockquote")).to_be_visible()
+    frame = card.locator("iframe[data-essbot-preview='document']")
+    expect(frame).to_be_visible()
+    frame.element_handle().content_frame().wait_for_selector("#extrait")
+    link = tab_until(page, "Ouvrir le document au passage cité", limit=6)
+    assert link.startswith("a#"), link
+    page.screenshot(path=str(artifacts / "a11y-widget-sources.png"))
+    assert_no_serious_violations(page, "widget-sources", artifacts)
     assert english_labels(page) == []
-    page.keyboard.press("Escape")
-    expect(viewer).to_have_count(0)
-    expect_focus(page, "Agrandir l'aperçu : PDF — ")
+    card.locator("> summary").focus()
+    page.keyboard.press("Enter")  # the card closes from the keyboard too
+    expect(card).not_to_have_attribute("open", "")
+
     tab_until(page, "textarea#chat-input")
     # Rate the answer: Shift+Tab from the question field to « Réponse pas utile », Enter opens a titled dialog.
     for _ in range(3):

@@ -43,7 +43,6 @@ def test_app_root_gets_french_safe_configuration(app_root: Path) -> None:
     assert "À propos d'essbot" in (app_root / "chainlit.md").read_text(encoding="utf-8")
     for name in ("essbot.css", "essbot.js", "theme.json", "logo_light.svg", "logo_dark.svg", "favicon.svg"):
         assert (app_root / "public" / name).is_file()
-    assert "__ESSBOT_PDF_WORKER__" not in (app_root / "public" / "essbot.js").read_text(encoding="utf-8")
 
 
 def test_files_customised_by_the_administrator_are_kept(app_root: Path) -> None:

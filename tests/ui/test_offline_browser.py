@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from essbot.ui import messages
-from tests.ui.browser_checks import NetworkLog
+from tests.ui.browser_checks import NetworkLog, open_card, wait_for_settled
 from tests.ui.conftest import RunningServer
+from tests.ui.test_sources_browser import MARKDOWN_QUESTION, PDF_QUESTION
 from tests.ui.test_widget_browser import host_site  # noqa: F401  (fixture: examples/embed.html on another origin)
 
 pytestmark = pytest.mark.slow
@@ -44,13 +45,21 @@ def test_chat_page_needs_no_outside_host(
     page, log = intranet
     page.goto(f"{ui_server.url}/chat/")
     expect(page.locator("#starters button").first).to_be_enabled()
-    page.get_by_role("button", name="Qu'est-ce qu'un SPASER ?").click()
+    page.get_by_role("button", name=PDF_QUESTION).click()
     answer = page.locator(".message-content").nth(1)
-    expect(answer).to_contain_text("[1]")
+    expect(answer.locator('a[href="#source-1"]').first).to_have_text("[1]")
     expect(page.locator("button.negative-feedback-off")).to_have_count(1)
-    expect(answer.get_by_text(re.compile(r"^\[1\] .+, p\. \d+$")).first).to_be_visible()
-    expect(answer.locator(".inline-pdf canvas").first).to_be_visible()
-    page.wait_for_load_state("networkidle")
+    # The sources: a PDF card (the cited page, an image rendered by essbot) and a Markdown card (the document view).
+    wait_for_settled(answer)
+    pdf_card = open_card(page, answer, 1)
+    expect(pdf_card.locator("> summary")).to_contain_text(re.compile(r"^\[1\] .+, p\. \d+$"))
+    page.locator("#chat-input").fill(MARKDOWN_QUESTION)
+    page.locator("#chat-input").press("Enter")
+    expect(page.locator("button.negative-feedback-off")).to_have_count(2)
+    wait_for_settled(page.locator(".message-content").nth(3))
+    view_card = open_card(page, page.locator(".message-content").nth(3), 1)
+    expect(view_card).to_contain_text("fiche-ptce.md")
+    log.wait_until_idle(page)
     page.screenshot(path=str(artifacts / "offline-chat.png"))
     assert log.outside == [], f"{len(log.outside)} outside request(s): {log.outside}"
     assert log.failed == [], f"failed requests: {log.failed}"
@@ -72,10 +81,18 @@ def test_widget_needs_no_outside_host(
     widget.locator("#chat-input").fill("Qu'est-ce qu'un PTCE ?")
     widget.locator("#chat-input").press("Enter")
     answer = widget.locator(".message-content").nth(1)
-    expect(answer).to_contain_text("[1]")
+    expect(answer.locator('a[href="#source-1"]').first).to_have_text("[1]")
     expect(widget.locator("button.negative-feedback-off")).to_have_count(1)
-    expect(answer.get_by_text(re.compile(r"^\[1\] Les pôles territoriaux")).first).to_be_visible()
-    page.wait_for_load_state("networkidle")
+    wait_for_settled(answer)
+    view_card = open_card(page, answer, 1)
+    expect(view_card.locator("> summary")).to_contain_text(re.compile(r"^\[1\] Les pôles territoriaux"))
+    widget.locator("#chat-input").fill(PDF_QUESTION)
+    widget.locator("#chat-input").press("Enter")
+    expect(widget.locator("button.negative-feedback-off")).to_have_count(2)
+    wait_for_settled(widget.locator(".message-content").nth(3))
+    pdf_card = open_card(page, widget.locator(".message-content").nth(3), 1)
+    expect(pdf_card.locator("img[data-essbot-preview='pdf']")).to_be_visible()
+    log.wait_until_idle(page)
     page.screenshot(path=str(artifacts / "offline-widget.png"))
     assert log.outside == [], f"{len(log.outside)} outside request(s): {log.outside}"
     assert log.failed == [], f"failed requests: {log.failed}"

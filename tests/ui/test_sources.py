@@ -76,7 +76,7 @@ def test_citation_markers_link_to_their_cards() -> None:
     other = chunk("c2", "b.pdf", "Voir aussi.", 3)
     content = answer_content(answer_with(pdf, other, text="Le préfet [1]. Ensuite [2] et [1]."))
     assert content == "Le préfet [\\[1\\]](#source-1). Ensuite [\\[2\\]](#source-2) et [\\[1\\]](#source-1)."
-    assert messages.SOURCES_HEADER not in content  # the element says « Sources (n) » itself
+    assert "**Sources**" not in content  # no header of the old source list: the element says « Sources (n) » itself
     # A number without a card, or a marker that would start a link, stays text.
     assert linked_markers("[3] et [1](x)", {1}) == "[3] et [1](x)"
 

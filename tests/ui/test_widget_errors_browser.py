@@ -158,10 +158,13 @@ def test_essbot_rate_limit_on_chat_messages_is_explained_in_the_widget(
         page.goto(f"http://127.0.0.1:{port}/index.html")
         page.get_by_role("button", name=messages.WIDGET_BUTTON_LABEL).press("Enter")
         widget = page.locator("#chainlit-copilot")
+        # Typed before the chat's session is ready, Enter would send nothing: wait as a user sees it ready.
+        expect(widget.locator("#starters button").first).to_be_enabled()
         question = widget.locator("#chat-input")
         question.fill("Qu'est-ce qu'un PTCE ?")
         question.press("Enter")
-        expect(widget.locator(".message-content").nth(1)).to_contain_text("[1]")
+        answered = widget.locator(".message-content").nth(1)
+        expect(answered.locator('a[href="#source-1"]').first).to_have_text("[1]")  # [n] link to their cards
         question.fill("Et une SCIC ?")
         question.press("Enter")
         refused = widget.locator(".message-content").nth(3)

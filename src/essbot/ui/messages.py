@@ -26,12 +26,7 @@ STARTERS: tuple[tuple[str, str], ...] = (
     ("Qu'est-ce que le DLA ?", "Qu'est-ce que le DLA ?"),
 )
 
-SOURCES_HEADER = "Sources"
-SOURCE_NAME = "[{id}] {title}"
 SOURCE_PAGE = ", p. {page}"
-PDF_NAME = "PDF — {title}, p. {page}"
-SOURCE_BODY_SECTION = "**{section}** — {where}"
-SOURCE_BODY_FILE = "{source}{page}"
 SOURCE_BODY_DATED = "{where} — {date}"
 # --- the « Sources (n) » disclosure under an answer (ui/sources.py, public/elements/EssbotSources.jsx) ---
 SOURCES_SUMMARY = "Sources ({count})"

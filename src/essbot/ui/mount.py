@@ -80,17 +80,6 @@ def _french_translation() -> dict[str, Any]:
     return merge(json.loads(bundled_file.read_text(encoding="utf-8")), ours)
 
 
-def pdf_worker_asset() -> str:
-    """Path of pdf.js's worker module in chainlit's build, relative to the chat root ("" if not found)."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("chainlit")
-    if spec is None or spec.origin is None:
-        return ""
-    found = sorted((Path(spec.origin).parent / "frontend" / "dist" / "assets").glob("pdf.worker*.mjs"))
-    return f"assets/{found[0].name}" if found else ""
-
-
 def _write_if_missing(path: Path, content: str | bytes) -> None:
     if path.exists():
         return
@@ -131,10 +120,7 @@ def prepare_app_root(settings: Settings) -> Path:
             for element in sorted(asset.iterdir()):
                 _write_if_missing(root / "public" / asset.name / element.name, element.read_bytes())
             continue
-        content = asset.read_bytes()
-        if asset.name == "essbot.js":
-            content = content.replace(b"__ESSBOT_PDF_WORKER__", pdf_worker_asset().encode())
-        _write_if_missing(root / "public" / asset.name, content)
+        _write_if_missing(root / "public" / asset.name, asset.read_bytes())
     _State.app_root = root
     return root
 

@@ -105,7 +105,7 @@ def linked_markers(markdown: str, cited: set[int]) -> str:
 
 
 def answer_content(answer: Answer) -> str:
-    """The answer message: rendering.answer_content without the old « Sources » header, [n] linked to cards."""
+    """The answer message: abstention note, then the escaped text with its [n] markers linked to their cards."""
     parts = []
     if answer.abstained:
         parts.append(messages.ABSTAINED_NOTE)

@@ -35,7 +35,7 @@
     "#essbot-error button:focus-visible{outline:3px solid #000091;outline-offset:1px}";
 
   function mount() {
-    // As on the chat page: the pdf.js worker fix and French names for the icon-only buttons.
+    // As on the chat page: French names for the icon-only buttons, focus given back when a dialog closes.
     var page = document.createElement("script");
     page.src = server + "/public/essbot.js";
     document.head.appendChild(page);

@@ -1,17 +1,10 @@
 /* essbot: loaded by the chat page (config.toml custom_js) and by the widget (/widget.js), in French.
-   1. chainlit asks pdf.js for its worker at /assets/… on the page's origin, which misses when the chat is
-      mounted under /chat or embedded in another site. The worker module, once imported, registers itself
-      (globalThis.pdfjsWorker) and pdf.js renders the PDF previews on the main thread instead of failing.
-   2. chainlit's icon-only buttons have no accessible name: screen readers would announce "bouton"; avatars have
+   1. chainlit's icon-only buttons have no accessible name: screen readers would announce "bouton"; avatars have
       no text alternative; a few of the widget's menu items are in English. */
 (function () {
   "use strict";
   if (window.__essbotPage) return;
   window.__essbotPage = true;
-
-  var worker = "__ESSBOT_PDF_WORKER__";
-  var here = document.currentScript ? document.currentScript.src : window.location.href;
-  if (worker && !window.pdfjsWorker) import(new URL("../" + worker, here).href).catch(function () {});
 
   var LABELS = [
     ["#new-chat-button", "Nouvelle conversation"],
@@ -27,12 +20,6 @@
     ["button:has(> svg.lucide-minimize-2), button:has(> svg.lucide-minimize)", "Réduire"],
     ["button:has(> svg.lucide-panel-right), button:has(> svg.lucide-panel-right-close)", "Choisir l'affichage"],
     ["button:has(> svg.lucide-chevrons-right)", "Fermer le panneau latéral"],
-    // The PDF viewer (a source's page opened large).
-    ["button:has(> svg.lucide-chevron-left)", "Page précédente"],
-    ["button:has(> svg.lucide-chevron-right)", "Page suivante"],
-    ["button:has(> svg.lucide-zoom-out)", "Réduire le zoom"],
-    ["button:has(> svg.lucide-zoom-in)", "Augmenter le zoom"],
-    ["button:has(> svg.lucide-printer)", "Imprimer ou ouvrir le PDF"],
     ["a:has(> svg.lucide-download), button:has(> svg.lucide-download)", "Télécharger le PDF"],
     ["[role=dialog] button:has(> svg.lucide-x)", "Fermer"]
   ];
@@ -40,15 +27,9 @@
   var PANEL_LABEL = "Assistant essbot";
   var TEXTS = {
     Floating: "Fenêtre flottante",
-    Sidebar: "Panneau latéral",
-    "View PDF": "Aperçu du PDF",
-    "Loading preview...": "Chargement de l'aperçu…",
-    "PDF Document": "Document PDF",
-    "A modal with a larger view of the PDF.": "La page citée du document, en grand."
+    Sidebar: "Panneau latéral"
   };
-  var TEXT_HOLDERS = "[role^='menuitem'], [role=dialog] h2, [role=dialog] p, .inline-pdf span, .inline-pdf div";
-  var PDF_PREVIEW_LABEL = "Agrandir l'aperçu : ";
-  var PDF_PAGE_LABEL = "Page du PDF";
+  var TEXT_HOLDERS = "[role^='menuitem'], [role=dialog] h2, [role=dialog] p";
 
   function label(root) {
     LABELS.forEach(function (entry) {
@@ -69,23 +50,13 @@
       var french = last && last.nodeType === 3 && TEXTS[last.textContent.trim()];
       if (french) last.textContent = french;
     });
-    // The viewer's scrolling page must be reachable with the keyboard (arrow keys scroll it).
-    root.querySelectorAll("div.overflow-auto:has(> div > .react-pdf__Document)").forEach(function (node) {
-      if (node.getAttribute("tabindex") !== "0") node.setAttribute("tabindex", "0");
-      if (node.getAttribute("aria-label") !== PDF_PAGE_LABEL) node.setAttribute("aria-label", PDF_PAGE_LABEL);
-    });
-    root.querySelectorAll(".inline-pdf[role=button]").forEach(function (node) {
-      var name = node.querySelector("span.truncate");
-      var wanted = PDF_PREVIEW_LABEL + (name ? name.textContent.trim() : "PDF");
-      if (node.getAttribute("aria-label") !== wanted) node.setAttribute("aria-label", wanted);
-    });
     root.querySelectorAll("button[class*='-feedback-']").forEach(function (node) {
       var pressed = /-feedback-on/.test(node.className) ? "true" : "false";
       if (node.getAttribute("aria-pressed") !== pressed) node.setAttribute("aria-pressed", pressed);
     });
   }
 
-  // 3. A dialog (feedback, confirmation) closed with Escape leaves the focus on <body> or on the first button of
+  // 2. A dialog (feedback, confirmation) closed with Escape leaves the focus on <body> or on the first button of
   //    the widget: give it back to the control that opened it, as keyboard users expect. React may re-render
   //    that control meanwhile: it is found again by its label. (The widget's panel is a dialog too.)
   var focusHistory = [];
