@@ -6,8 +6,8 @@ search query and embedded whole (7.7 s each, everyone else waiting). Loopback on
 one normal client alone, beside --attackers attackers (1 by default), then beside as many ordinary clients (for
 scale), --duration seconds each (bounded). A second server then runs with the default rate limit behind a trusted
 proxy (every request carries X-Forwarded-For, as from a reverse proxy): the attacker has one address, the normal
-requests come from many users, each with their own. It prints the figures and writes
-benchmarks/results/attack_latency.json.
+requests come from many users, each with their own; the attacker's budget is spent first (a persistent attacker).
+It prints the figures and writes benchmarks/results/attack_latency.json.
 
 Usage: python benchmarks/attack_latency.py [--duration 20] [--index DIR]
 """
@@ -87,6 +87,18 @@ async def phase(url: str, duration: float, attackers: int, neighbours: int = 0) 
     }
 
 
+async def exhaust_budget(url: str, most: int = 1000) -> int:
+    """Send the attack until the first 429: the attacker's budget for this minute is spent."""
+    async with httpx.AsyncClient(base_url=url, timeout=120) as http:
+        for sent in range(1, most + 1):
+            response = await http.post(
+                "/v1/ask", json={"question": "Et ça ?", "history": HISTORY}, headers=ATTACKER_ADDRESS
+            )
+            if response.status_code == 429:
+                return sent
+    return most
+
+
 def ratio(loaded: dict[str, Any], idle: dict[str, Any]) -> float | None:
     return round(loaded["p95_ms"] / idle["p95_ms"], 2) if idle["p95_ms"] else None
 
@@ -128,6 +140,8 @@ def main() -> None:
         with running_server(args.index.resolve(), Path(tmp) / "limited.log", default_limit=True, **proxied) as url:
             asyncio.run(phase(url, 3, 0))
             idle_limited = asyncio.run(phase(url, duration, 0))
+            # A persistent attacker: its minute's budget is spent before the measure (steady state, not the burst).
+            spent = asyncio.run(exhaust_budget(url))
             attacked_limited = asyncio.run(phase(url, duration, args.attackers))
     figures = {
         "attack_body_bytes": body,
@@ -139,6 +153,7 @@ def main() -> None:
             "p95_ratio_normal_neighbours": ratio(busy, idle),
         },
         "default_rate_limit_behind_proxy": {
+            "attack_requests_before_first_429": spent,
             "idle": idle_limited,
             "under_attack": attacked_limited,
             "p95_ratio": ratio(attacked_limited, idle_limited),
