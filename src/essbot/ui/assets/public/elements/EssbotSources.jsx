@@ -52,8 +52,31 @@ function Preview({ card, labels }) {
       </figure>
     );
   }
+  return <DocumentFrame card={card} labels={labels} />;
+}
+
+// The view opens at its #extrait anchor; if the frame's width changes afterwards (the card was still opening, the
+// page got a scrollbar), the text reflows and the passage moves away: the frame is then reloaded, which re-anchors
+// it (the sandboxed view runs no script of its own, so the parent does this).
+function DocumentFrame({ card, labels }) {
+  const frame = useRef(null);
+  useEffect(() => {
+    const element = frame.current;
+    if (!element || typeof ResizeObserver === "undefined") return undefined;
+    let width = element.clientWidth;
+    let timer = null;
+    const observer = new ResizeObserver(() => {
+      if (Math.abs(element.clientWidth - width) < 2) return;
+      width = element.clientWidth;
+      clearTimeout(timer);
+      timer = setTimeout(() => { element.src = address(card.preview); }, 150);
+    });
+    observer.observe(element);
+    return () => { observer.disconnect(); clearTimeout(timer); };
+  }, [card.preview]);
   return (
     <iframe
+      ref={frame}
       className="essbot-frame"
       data-essbot-preview="document"
       src={address(card.preview)}
