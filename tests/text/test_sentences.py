@@ -20,3 +20,11 @@ def test_split_strips_list_markers_and_bold() -> None:
 def test_coverage_ignores_accents_stop_words_and_inflection() -> None:
     assert coverage("Le préfet délivre l'agrément", "l'agrément est délivré par le prefet") == 1.0
     assert coverage("Le maire délivre l'agrément", "l'agrément est délivré par le préfet") < 1.0
+
+
+def test_split_keeps_bold_article_numbers_inside_sentences() -> None:
+    text = "Voir l'art. **L. 1111-1** (marché) et l'art. **L. 1121-1** (concession). Puis le reste."
+    assert split_sentences(text) == [
+        "Voir l'art. L. 1111-1 (marché) et l'art. L. 1121-1 (concession).",
+        "Puis le reste.",
+    ]

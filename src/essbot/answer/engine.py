@@ -14,6 +14,7 @@ from typing import Any
 from essbot import messages
 from essbot.answer.abstain import AbstentionCheck, dense_floor, should_abstain
 from essbot.answer.citations import CitationVerifier
+from essbot.answer.evidence import SentenceVectors
 from essbot.answer.followup import FollowupPolicy, llm_rewrite, resolve_query
 from essbot.answer.generators import ExtractiveGenerator, GenerationRequest, create_generator
 from essbot.answer.prompts import says_not_found
@@ -85,8 +86,9 @@ class Assistant:
         self.retriever = retriever
         self.settings = settings
         self.weights = TermWeights(*retriever.store.term_weights())
-        self.generator = generator or create_generator(settings, self.weights)
-        self._fallback = ExtractiveGenerator(settings, self.weights)
+        evidence = SentenceVectors(retriever.embedding, settings) if settings.sentence_vectors else None
+        self.generator = generator or create_generator(settings, self.weights, evidence=evidence)
+        self._fallback = ExtractiveGenerator(settings, self.weights, evidence)
         self.min_dense = dense_floor(settings, retriever.embedding.model_id)
         self.policy = FollowupPolicy.from_settings(settings)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
 from essbot import messages
+from essbot.answer.evidence import SentenceVectors
 from essbot.answer.prompts import build_messages
 from essbot.answer.scoring import ScoredSentence, score_sentences
 from essbot.answer.types import Message
@@ -63,12 +64,14 @@ class ExtractiveGenerator:
 
     name: ClassVar[str] = "extractive"
 
-    def __init__(self, settings: Settings, weights: TermWeights) -> None:
+    def __init__(self, settings: Settings, weights: TermWeights, evidence: SentenceVectors | None = None) -> None:
         self.settings = settings
         self.weights = weights
+        self.evidence = evidence
 
     def select(self, request: GenerationRequest) -> list[ScoredSentence]:
-        ranked = score_sentences(request.question, request.query, request.passages, self.weights)
+        bonuses = self.evidence.bonuses if self.evidence is not None else None
+        ranked = score_sentences(request.question, request.query, request.passages, self.weights, bonuses)
         if not ranked:
             return []
         best = ranked[0]
@@ -264,10 +267,12 @@ GENERATORS: dict[str, type[ExtractiveGenerator] | type[OpenAIGenerator] | type[L
 }
 
 
-def create_generator(settings: Settings, weights: TermWeights, name: str | None = None) -> Any:
-    """Instantiate the generator named in Settings (or `name`)."""
+def create_generator(
+    settings: Settings, weights: TermWeights, name: str | None = None, evidence: SentenceVectors | None = None
+) -> Any:
+    """Instantiate the generator named in Settings (or `name`); `evidence` serves the extractive one."""
     name = name or settings.generator
     cls = GENERATORS.get(name)
     if cls is None:
         raise GenerationError(messages.GENERATOR_UNKNOWN.format(name=name, available=", ".join(GENERATORS)))
-    return cls(settings, weights)
+    return ExtractiveGenerator(settings, weights, evidence) if cls is ExtractiveGenerator else cls(settings, weights)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from essbot.answer.safety import looks_like_instruction
 from essbot.answer.weights import TermWeights
+from essbot.retrieve import named_articles
 from essbot.text.sentences import LIST_MARKER, content_tokens, raw_sentences, split_sentences
-from essbot.types import Passage
+from essbot.types import Passage, article_key
 
 NUMBER = re.compile(
     r"\d|\b(deux|trois|quatre|cinq|six|sept|huit|neuf|dix|vingt|cent|mille|moitié|tiers)\b", re.IGNORECASE
@@ -25,6 +26,19 @@ DATE = re.compile(
     r"novembre|décembre)\b",
     re.IGNORECASE,
 )
+# What is not a quantity although written with figures: dates, years, text and article numbers.
+_NOT_QUANTITY = re.compile(
+    r"\b(?:\d{1,2}(?:er)?\s+)?(?:janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|"
+    r"décembre)(?:\s+\d{4})?\b|\b(?:19|20)\d{2}\b|n°\s*[\d/-]+(?:/\w+)?|\b(?:art(?:icle)?s?\.?\s+)?[LRD]\.?\s?\d+(?:-\d+)*",
+    re.IGNORECASE,
+)
+
+
+def has_quantity(sentence: str) -> bool:
+    """A figure that counts something (« 50 millions », « trois ans », « 20 % »), not a date or a text number."""
+    return bool(NUMBER.search(_NOT_QUANTITY.sub(" ", sentence)))
+
+
 MONEY = re.compile(r"\d\s*(?:€|euros?\b|M€|k€)|\b(?:millions?|milliards?) d['’]euros\b", re.IGNORECASE)
 # A legal reference: « article 8 », « art. L. 2113-13 », « L. 1111-6 », « loi n° … », « décret n° … », a directive.
 LEGAL_REFERENCE = re.compile(
@@ -68,6 +82,16 @@ _INTERROGATIVE = r"qui|que|qu['’]|quoi|quel|quelle|quels|quelles|comment|combi
 _CONDITIONAL_WHEN = re.compile(r"^\s*(?:et\s+)?(?:quand|lorsqu['’]?\w*)\b[^?,]*,", re.IGNORECASE)
 _SHARE = re.compile(r"pourcentage|%|\btaux\b|\bpart\b|\bproportion|\bratio\b", re.IGNORECASE)
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # « Que dit / prévoit / prévoyait l'article 13… ? »: the content of a named article is asked (checked with
+    # `named_articles` in question_kind: without an article number this is an ordinary question).
+    (
+        "article",
+        re.compile(
+            r"^\s*(?:et\s+)?(?:que|qu['’]est-ce que|qu['’]) ?(?:dit|disent|disait|prévo[iy]\w*|contien\w*|énonce\w*|"
+            r"pose\w*|impose\w*|indique\w*|précise\w*|établi\w*|fixe\w*)\b|\bquel est le contenu de l['’]article",
+            re.IGNORECASE,
+        ),
+    ),
     (
         "money",
         re.compile(
@@ -119,7 +143,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _YES_NO = re.compile(
     r"^\s*(?:est-ce qu|(?:peut|doit|faut|a|est|sont|ont|existe|suffit)-(?:t-)?(?:on|il|elle|ils|elles)\b)"
-    r"|^[^?]*?\b\w+-(?:t-)?(?:il|elle|ils|elles|on)\b",
+    r"|^[^?]*?\b\w+-(?:t-)?(?:il|elle|ils|elles|on|nous|vous|je)\b",
     re.IGNORECASE,
 )
 
@@ -131,6 +155,8 @@ def question_kind(question: str) -> str:
     """
     q = " ".join(question.split())
     for kind, pattern in _KINDS:
+        if kind == "article" and not named_articles(q):
+            continue
         if kind == "money" and _SHARE.search(q):
             continue  # « quelle part du budget »: a share, not an amount
         if kind == "date" and _CONDITIONAL_WHEN.search(q):
@@ -205,9 +231,10 @@ _DANGLING = frozenset(
 
 
 def _has_shape(kind: str, sentence: str) -> bool:
+    if kind == "quantity":
+        return has_quantity(sentence)
     pattern = {
         "money": MONEY,
-        "quantity": NUMBER,
         "date": DATE,
         "who": BODY,
         "person": PERSON,
@@ -216,16 +243,15 @@ def _has_shape(kind: str, sentence: str) -> bool:
     return pattern is None or bool(pattern.search(sentence))
 
 
+_SHAPE_BONUS = 0.25
 _BONUS: dict[str, Callable[[str, str], float]] = {
-    "money": lambda sentence, section: 0.15 if MONEY.search(sentence) else 0.0,
-    "quantity": lambda sentence, section: 0.15 if NUMBER.search(sentence) else 0.0,
-    "date": lambda sentence, section: 0.15 if DATE.search(sentence) else 0.0,
+    "money": lambda sentence, section: _SHAPE_BONUS if MONEY.search(sentence) else 0.0,
+    "quantity": lambda sentence, section: _SHAPE_BONUS if has_quantity(sentence) else 0.0,
+    "date": lambda sentence, section: _SHAPE_BONUS if DATE.search(sentence) else 0.0,
     "who": lambda sentence, section: 0.1 if BODY.search(sentence) else 0.0,
     "reference": lambda sentence, section: 0.15 if LEGAL_REFERENCE.search(sentence) else 0.0,
     "yesno": lambda sentence, section: 0.25 if _YES_NO_START.match(sentence) else 0.0,
-    "definition": lambda sentence, section: (
-        (0.15 if _DEFINES.search(sentence) else 0.0) + (0.1 if section.lower() in {"définition", "en bref"} else 0.0)
-    ),
+    "definition": lambda sentence, section: 0.1 if section.lower() in {"définition", "en bref"} else 0.0,
 }
 
 
@@ -283,13 +309,38 @@ def _parts(sentences: list[tuple[str, bool]], position: int) -> tuple[str, ...]:
     return (sentence,)
 
 
+# « Deux questions décident : qui… ? »: a statement announcing the questions it lists, not a question.
+_ANNOUNCES = re.compile(rf"^(?![^:]*\b(?:{_INTERROGATIVE}|est-ce)\b)[^:?]{{12,}} : ", re.IGNORECASE)
+_ARTICLE_OPENING = 0.4
+_HEAD_WORDS = 12
+_TERM_HEADING_WORDS = 6
+
+
+def _definition_bonus(
+    sentence: str, position: int, wanted: frozenset[str], section_words: frozenset[str], weights: TermWeights
+) -> float:
+    """A defining sentence, more so when the defined term is its subject (in its opening words, or in the heading
+    it opens: « SCOP — Coopérative dont… »)."""
+    if not _DEFINES.search(sentence):
+        return 0.2 if position == 0 and weights.coverage(wanted, section_words) >= 0.5 else 0.0
+    head = content_tokens(" ".join(sentence.split()[:_HEAD_WORDS]))
+    if position == 0:
+        head |= section_words
+    return 0.15 + (0.25 if weights.coverage(wanted, head) >= 0.5 else 0.0)
+
+
 def score_sentences(
-    question: str, query: str, passages: Sequence[Passage], weights: TermWeights
+    question: str,
+    query: str,
+    passages: Sequence[Passage],
+    weights: TermWeights,
+    evidence: Callable[[str, Sequence[str]], list[float]] | None = None,
 ) -> list[ScoredSentence]:
-    """Every usable sentence of the passages, best first."""
+    """Every usable sentence of the passages, best first; `evidence` adds a bonus per sentence (dense similarity)."""
     wanted = content_tokens(query)
     kind = question_kind(question)
     bonus = _BONUS.get(kind)
+    named = {article_key(number) for number in named_articles(question)} if kind == "article" else set()
     scored = []
     for rank, passage in enumerate(passages):
         chunk = passage.chunk
@@ -297,6 +348,8 @@ def score_sentences(
         sentences = passage_sentences(chunk.text)
         section_words = content_tokens(chunk.section)
         reference_section = bool(_REFERENCE_SECTION.match(chunk.section.strip()))
+        term_heading = 0 < len(chunk.section.split()) <= _TERM_HEADING_WORDS and not reference_section
+        asked_article = bool(named) and chunk.article is not None and article_key(chunk.article) in named
         for position, (sentence, _) in enumerate(sentences):
             parts = _parts(sentences, position)
             words = len(" ".join(parts).split())
@@ -305,17 +358,24 @@ def score_sentences(
             if is_fragment(sentence) or _SHORT_ANSWER.match(sentence):
                 continue
             own = content_tokens(sentence)  # its own words count fully, its antecedent's and headings' less
+            if position == 0 and term_heading:
+                own |= section_words  # « SCOP (…) » then « Coopérative dont… »: the heading is its subject
             leaned = content_tokens(parts[0]) - own if len(parts) > 1 else frozenset()
             score = weights.coverage(wanted, own) + 0.5 * weights.coverage(wanted, leaned)
             score += 0.3 * weights.coverage(wanted, heading - own)
             score += 0.15 / (rank + 1) + (bonus(" ".join(parts), chunk.section) if bonus else 0.0)
-            if kind == "definition" and position == 0 and weights.coverage(wanted, section_words) >= 0.5:
-                score += 0.2  # the first sentence under a heading naming the defined term: its definition
+            if kind == "definition":
+                score += _definition_bonus(sentence, position, wanted, section_words, weights)
+            if asked_article:
+                score += _ARTICLE_OPENING / (position + 1)  # what the named article says: its opening first
             if reference_section:
                 score *= 0.3
-            if sentence.rstrip().endswith("?"):
+            if sentence.rstrip().endswith("?") and not _ANNOUNCES.match(sentence):
                 score *= 0.3  # a question in the source does not answer anything
             elif sentence.rstrip().endswith(":") and len(parts) == 1:
                 score *= 0.6  # an introduction to a list reads poorly on its own
             scored.append(ScoredSentence(score, rank, position, parts, _has_shape(kind, " ".join(parts))))
+    if evidence is not None and scored:
+        extra = evidence(query, [s.parts[-1] for s in scored])
+        scored = [replace(s, score=s.score + bonus) for s, bonus in zip(scored, extra, strict=True)]
     return sorted(scored, key=lambda s: -s.score)

@@ -62,8 +62,8 @@ def raw_sentences(text: str) -> list[str]:
     start = 0
     for match in _CANDIDATE_END.finditer(text):
         head = text[start : match.start()]
-        if "\n" not in match.group(0) and _ABBREV_RE.search(head):
-            continue  # "art. L. 3332-17-1", "n. 2014" : not a sentence end
+        if "\n" not in match.group(0) and _ABBREV_RE.search(_MARKUP.sub("", head)):
+            continue  # "art. L. 3332-17-1", "n. 2014", "art. **L. 1121-1**": not a sentence end
         pieces.append(head)
         start = match.end()
     pieces.append(text[start:])
