@@ -11,7 +11,7 @@ import httpx
 
 from essbot.answer.provenance import date_phrase, source_label
 from essbot.answer.types import Citation
-from tests.server.conftest import Server
+from tests.server.conftest import LEGI_MAX_INFLATED_MB, LEGI_MAX_MEMBERS, Server
 from tests.server.test_api import assert_json_error
 from tests.server.test_documents import leftovers, listed_sources, wait_for
 
@@ -123,3 +123,117 @@ def test_bad_dates_are_refused_in_french(admin: httpx.Client, api_server: Server
     response = upload_legi(admin, "a.tar.gz", fixture_dump(), at="2000-01-01")
     assert "sans article en vigueur au 01/01/2000" in assert_json_error(response, 422, "unreadable_file")
     assert not (api_server.docs / "a.tar.gz").exists() and leftovers(api_server.docs) == []
+
+
+# --- hostile archives: each attack is run against the server, which must refuse it and keep nothing ---
+
+
+class Zeros:
+    """An endless run of zero bytes, so that a bomb is built without holding it in memory."""
+
+    def read(self, size: int) -> bytes:
+        return bytes(size)
+
+
+def assert_refused(admin: httpx.Client, api_server: Server, name: str, data: bytes, expected: str) -> str:
+    before = listed_sources(admin)
+    message = assert_json_error(upload_legi(admin, name, data), 422, "unreadable_file")
+    assert expected in message, message
+    assert not (api_server.docs / name).exists() and leftovers(api_server.docs) == []
+    assert listed_sources(admin) == before
+    return message
+
+
+def test_gzip_bomb_stops_at_the_inflated_bound(admin: httpx.Client, api_server: Server) -> None:
+    size = (LEGI_MAX_INFLATED_MB + 10) * 1024 * 1024  # one member of zeros, declared at its true size
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=9) as archive:
+        info = tarfile.TarInfo("legi/bombe.xml")
+        info.size = size
+        archive.addfile(info, Zeros())  # type: ignore[arg-type]
+    bomb = buffer.getvalue()
+    assert len(bomb) < 100_000  # 30 MB inflated from a few tens of kB
+    assert_refused(admin, api_server, "bombe.tar.gz", bomb, f"au-delà de {LEGI_MAX_INFLATED_MB} Mo")
+    # Many members each under the per-article bound: their total is what counts.
+    chunk = bytes(3 * 1024 * 1024)
+    members = [file_member(f"legi/{i}.xml", chunk) for i in range(LEGI_MAX_INFLATED_MB // 3 + 1)]
+    assert_refused(admin, api_server, "bombes.tar.gz", tar_gz(members), f"au-delà de {LEGI_MAX_INFLATED_MB} Mo")
+
+
+def test_too_many_members_are_refused(admin: httpx.Client, api_server: Server) -> None:
+    members = [file_member(f"legi/vide-{i}.txt", b"") for i in range(LEGI_MAX_MEMBERS + 1)]
+    assert_refused(admin, api_server, "nombreux.tar.gz", tar_gz(members), f"plus de {LEGI_MAX_MEMBERS} fichiers")
+
+
+def test_path_traversal_and_links_are_refused(admin: httpx.Client, api_server: Server, tmp_path: Path) -> None:
+    outside = api_server.docs.parent / "evil.xml"
+    for name in ["../evil.xml", "legi/../../evil.xml", str(outside), "..\\evil.xml"]:
+        archive = tar_gz([file_member(name, ARTICLE), file_member(f"{DUMP_FOLDER}/ok.xml", ARTICLE)])
+        assert_refused(admin, api_server, "chemin.tar.gz", archive, "sort de l'archive")
+    assert not outside.exists() and not (api_server.docs.parent.parent / "evil.xml").exists()
+    for kind in (tarfile.SYMTYPE, tarfile.LNKTYPE):
+        link = tarfile.TarInfo(f"{DUMP_FOLDER}/lien.xml")
+        link.type, link.linkname = kind, "/etc/passwd"
+        archive = tar_gz([file_member(f"{DUMP_FOLDER}/ok.xml", ARTICLE), (link, None)])
+        assert_refused(admin, api_server, "lien.tar.gz", archive, "est un lien")
+    fifo = tarfile.TarInfo(f"{DUMP_FOLDER}/tube.xml")
+    fifo.type = tarfile.FIFOTYPE
+    assert_refused(admin, api_server, "tube.tar.gz", tar_gz([(fifo, None)]), "ni un fichier ni un dossier")
+
+
+BILLION_LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE ARTICLE [<!ENTITY l0 "ha">'
+    + "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    + "]><ARTICLE>&l9;</ARTICLE>"
+).encode()
+EXTERNAL_ENTITY = (
+    b'<?xml version="1.0"?><!DOCTYPE ARTICLE [<!ENTITY secret SYSTEM "file:///etc/passwd">]>'
+    + ARTICLE.split(b"?>", 1)[1].replace(b"fonds solidaires", b"fonds solidaires &secret;", 1)
+)
+
+
+def test_entity_expansion_is_refused_alone_and_skipped_in_an_archive(admin: httpx.Client, api_server: Server) -> None:
+    for name, xml in [("LEGIARTI000000000666.xml", BILLION_LAUGHS), ("LEGIARTI000000000777.xml", EXTERNAL_ENTITY)]:
+        response = admin.post("/v1/documents", files={"file": (name, xml, "application/xml")})
+        assert "entités ou références externes interdites" in assert_json_error(response, 422, "unreadable_file")
+        assert not (api_server.docs / name).exists()
+    archive = tar_gz(
+        [
+            file_member(f"{DUMP_FOLDER}/LEGIARTI000029337288.xml", ARTICLE),
+            file_member(f"{DUMP_FOLDER}/rires.xml", BILLION_LAUGHS),
+            file_member(f"{DUMP_FOLDER}/secret.xml", EXTERNAL_ENTITY),
+        ]
+    )
+    response = upload_legi(admin, "entites.tar.gz", archive)
+    assert response.status_code == 202, response.text
+    try:
+        change = response.json()
+        assert change["articles"] == 1
+        assert {part["name"].rsplit("/", 1)[1] for part in change["skipped"]} == {"rires.xml", "secret.xml"}
+        assert all("entités ou références externes interdites" in part["reason"] for part in change["skipped"])
+        wait_for(lambda: chunks_of(admin, "entites.tar.gz") == 1)
+        assert "root:" not in str(ask(admin, FONDS_QUESTION))
+    finally:
+        assert admin.delete("/v1/documents/entites.tar.gz").status_code == 202
+    wait_for(lambda: "entites.tar.gz" not in listed_sources(admin))
+
+
+def test_deeply_nested_article_is_skipped(admin: httpx.Client, api_server: Server) -> None:
+    nested = ARTICLE.replace(b"<p>Les entreprises", b"<b>" * 50_000 + b"<p>Les entreprises").replace(
+        b"solidaires.</p>", b"solidaires.</p>" + b"</b>" * 50_000
+    )
+    response = admin.post("/v1/documents", files={"file": ("LEGIARTI000000000888.xml", nested, "application/xml")})
+    assert "imbriquée" in assert_json_error(response, 422, "unreadable_file")
+
+
+def test_corrupt_encrypted_and_oversized_archives_are_refused(admin: httpx.Client, api_server: Server) -> None:
+    dump = fixture_dump()
+    assert_refused(admin, api_server, "tronquee.tar.gz", dump[: len(dump) // 2], "illisible ou corrompue")
+    assert_refused(admin, api_server, "bruit.tar.gz", bytes(range(256)) * 8, "illisible ou corrompue")
+    encrypted = b"Salted__" + bytes(range(256)) * 8  # what `openssl enc -aes-256-cbc` writes
+    assert_refused(admin, api_server, "chiffree.tar.gz", encrypted, "archive chiffrée")
+    armored = b"-----BEGIN PGP MESSAGE-----\n\nhQEMA...\n-----END PGP MESSAGE-----\n"
+    assert_refused(admin, api_server, "chiffree.tgz", armored, "archive chiffrée")
+    too_large = dump + bytes(1024 * 1024)
+    assert_json_error(upload_legi(admin, "enorme.tar.gz", too_large), 413, "file_too_large")
+    assert not (api_server.docs / "enorme.tar.gz").exists() and leftovers(api_server.docs) == []
