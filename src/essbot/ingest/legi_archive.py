@@ -130,11 +130,16 @@ def recorded_date(path: Path) -> date | None:
 
 
 def record_date(path: Path, at: date | None) -> None:
-    """Index `path` at `at` from now on (None: at the configured date, the record is removed)."""
+    """Index `path` at `at` from now on (None: at the configured date, the record is removed).
+
+    The file's modification time is renewed, so that ingestion looks at it again (it trusts an unchanged size
+    and time) and finds its content hash changed."""
     if at is None:
         date_file(path).unlink(missing_ok=True)
-        return
-    date_file(path).write_text(at.isoformat() + "\n", encoding="utf-8")
+    else:
+        date_file(path).write_text(at.isoformat() + "\n", encoding="utf-8")
+    if path.exists():
+        os.utime(path)
 
 
 def move_date(source: Path, target: Path) -> None:
