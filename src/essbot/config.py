@@ -62,6 +62,8 @@ class Settings:
     parse_memory_mb: int = 512  # memory the parsing child may take beyond its start-up size
     parse_timeout_s: float = 120.0  # per file
     max_decompressed_mb: float = 50.0  # total inflated size of a zip-based file (.docx)
+    legi_max_inflated_mb: float = 1000.0  # total inflated size of a LEGI archive (.tar.gz)
+    legi_max_members: int = 200_000  # files and folders in a LEGI archive
     max_token_chars: int = 200  # longer « words » are cut (no real word or path is that long)
     max_passage_chars: int = 6000  # longer passages are cut at a space
     reindex_timeout_s: float = 1800.0  # a background re-index running longer is cancelled
@@ -159,6 +161,10 @@ class Settings:
     @property
     def max_decompressed_bytes(self) -> int:
         return int(self.max_decompressed_mb * 1024 * 1024)
+
+    @property
+    def legi_max_inflated_bytes(self) -> int:
+        return int(self.legi_max_inflated_mb * 1024 * 1024)
 
     @property
     def embedding_model_id(self) -> str:

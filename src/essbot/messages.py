@@ -26,6 +26,20 @@ LEGI_UNTIL = " jusqu'au {end}"
 SKIP_LEGI_NONE_IN_FORCE = "archive LEGI sans article en vigueur au {at} ({count} versions d'articles lues)"
 SKIP_LEGI_ARCHIVE_CORRUPT = "archive .tar.gz illisible ou corrompue ({detail})"
 SKIP_LEGI_MEMBER_TOO_LARGE = "fichier trop volumineux pour un article LEGI (plus de 4 Mo)"
+SKIP_LEGI_ARCHIVE_ENCRYPTED = "archive chiffrée : déposez l'archive .tar.gz en clair, telle que la DILA la publie"
+SKIP_LEGI_ARCHIVE_INFLATED = (
+    "archive qui se décompresse au-delà de {limit_mb:.0f} Mo (voir legi_max_inflated_mb) : archive piégée, "
+    "ou extrait trop large (déposez un code ou une loi à la fois)"
+)
+SKIP_LEGI_ARCHIVE_MEMBERS = (
+    "archive de plus de {limit} fichiers (voir legi_max_members) : archive piégée, ou extrait trop large "
+    "(déposez un code ou une loi à la fois)"
+)
+SKIP_LEGI_ARCHIVE_UNSAFE = "archive refusée : l'élément « {name} » {reason}"
+SKIP_LEGI_MEMBER_PATH = "sort de l'archive (chemin absolu ou « .. »)"
+SKIP_LEGI_MEMBER_LINK = "est un lien (symbolique ou physique), ce qu'une archive LEGI ne contient jamais"
+SKIP_LEGI_MEMBER_SPECIAL = "n'est ni un fichier ni un dossier (périphérique, tube)"
+SKIP_LEGI_BAD_RECORDED_DATE = "date d'indexation LEGI enregistrée illisible (« {value} ») : redéposez le fichier"
 SKIP_ZIP_TOO_LARGE = (
     "fichier compressé qui se décompresserait en {size_mb:.0f} Mo ({members} éléments ; limite {limit_mb:.0f} Mo, "
     "voir max_decompressed_mb) : archive piégée ou document démesuré"
@@ -236,6 +250,17 @@ API_UPLOAD_BAD_NAME = "Nom de fichier refusé : « {name} ». Utilisez des lettr
 API_UPLOAD_REFUSED = "Document refusé ({source}) : {reason}."
 API_UPLOAD_ACCEPTED = (
     "Document « {source} » enregistré ; la réindexation est en cours, l'ancien index répond en attendant."
+)
+API_UPLOAD_LEGI_ACCEPTED = (
+    "Texte officiel « {source} » enregistré : {articles} article(s) en vigueur au {at}{skipped} ; la réindexation "
+    "est en cours, l'ancien index répond en attendant."
+)
+API_UPLOAD_LEGI_SKIPPED = ", {count} fichier(s) de l'archive ignoré(s) (voir « skipped »)"
+API_UPLOAD_BAD_DATE = (
+    "Date refusée : « {value} ». Donnez le paramètre at au format AAAA-MM-JJ (par exemple 2026-01-01)."
+)
+API_UPLOAD_DATE_NOT_LEGI = (
+    "Le paramètre at (date de la version en vigueur) ne s'applique qu'aux textes officiels LEGI (.xml, .tar.gz)."
 )
 API_DELETE_ACCEPTED = (
     "Document « {source} » supprimé ; la réindexation est en cours, l'ancien index répond en attendant."

@@ -24,6 +24,7 @@ FICHES = ["fiche-agrement-esus.pdf", "fiche-dla-accompagnement.md", "fiche-ptce.
 ADMIN_TOKEN = "jeton-de-test-123"
 ALLOWED_ORIGIN = "https://mairie.example"
 STARTUP_TIMEOUT_S = 90
+LEGI_MAX_MEMBERS, LEGI_MAX_INFLATED_MB = 500, 20
 
 
 @dataclass
@@ -116,7 +117,8 @@ def api_corpus(tmp_path_factory: pytest.TempPathFactory, embedding: EssbotEmbedd
 
 @pytest.fixture(scope="session")
 def api_server(tmp_path_factory: pytest.TempPathFactory, api_corpus: Corpus) -> Iterator[Server]:
-    """The main server: admin token set, one allowed CORS origin, no rate limit, 1 MB uploads."""
+    """The main server: admin token set, one allowed CORS origin, no rate limit, 1 MB uploads, LEGI archives of
+    at most 500 files and 20 MB once inflated (so that attacks passing these bounds fit in a 1 MB upload)."""
     server = start_server(
         tmp_path_factory.mktemp("api-server"),
         api_corpus,
@@ -124,6 +126,8 @@ def api_server(tmp_path_factory: pytest.TempPathFactory, api_corpus: Corpus) -> 
         ESSBOT_CORS_ORIGINS=ALLOWED_ORIGIN,
         ESSBOT_RATE_LIMIT_PER_MINUTE="0",
         ESSBOT_MAX_UPLOAD_MB="1",
+        ESSBOT_LEGI_MAX_MEMBERS=str(LEGI_MAX_MEMBERS),
+        ESSBOT_LEGI_MAX_INFLATED_MB=str(LEGI_MAX_INFLATED_MB),
     )
     yield server
     stop_server(server)

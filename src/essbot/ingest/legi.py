@@ -8,8 +8,6 @@ long article is cut, each piece keeping the number), dated by the day that versi
 
 from __future__ import annotations
 
-import tarfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePath
@@ -21,6 +19,7 @@ from defusedxml.ElementTree import fromstring
 
 from essbot import messages
 from essbot.ingest.dates import iso_date
+from essbot.ingest.legi_archive import archive_members, recorded_date
 from essbot.ingest.loaders import LoadedDocument, SkippedFile
 from essbot.ingest.split import _splitter, article_number, chunk_id_for
 from essbot.types import Chunk
@@ -30,7 +29,6 @@ OPEN_END = "2999-01-01"
 # Versions that never applied: an annulled, "dead-born" or disjoined text is not law at any date.
 NEVER_IN_FORCE = {"ANNULE", "MODIFIE_MORT_NE", "DISJOINT"}
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
-MAX_MEMBER_BYTES = 4 * 1024 * 1024  # one article version is a few kB; bigger members are not LEGI articles
 # The other files of a LEGI dump (sections, text structure and versions): not articles, left aside.
 STRUCTURE_TAGS = {"SECTION_TA", "TEXTELR", "TEXTE_VERSION"}
 _BLOCKS = {"p", "br", "div", "li", "tr", "table", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"}
@@ -104,6 +102,13 @@ def _content_text(content: Element | None) -> str:
 
 def parse_article(data: bytes, at: date | None = None) -> ArticleVersion:
     """Read one LEGI article file; SkippedFile with the French reason when it is not one."""
+    try:
+        return _parse_article(data, at)
+    except RecursionError as exc:  # a CONTENU nested thousands of levels deep is no article
+        raise SkippedFile(messages.SKIP_TOO_NESTED) from exc
+
+
+def _parse_article(data: bytes, at: date | None) -> ArticleVersion:
     try:
         root = fromstring(data)
     except ParseError as exc:
@@ -181,22 +186,6 @@ def _check_size(path: Path, max_bytes: int) -> None:
         raise SkippedFile(messages.SKIP_TOO_LARGE.format(size_mb=size / 1024 / 1024, limit_mb=max_bytes / 1024 / 1024))
 
 
-def _archive_members(path: Path) -> Iterator[tuple[str, bytes | None]]:
-    """(name, content) of each .xml file in the archive; content None when the member is too large."""
-    try:
-        with tarfile.open(path, mode="r:*") as archive:
-            for member in archive:
-                if not member.isfile() or not member.name.lower().endswith(".xml"):
-                    continue
-                if member.size > MAX_MEMBER_BYTES:
-                    yield member.name, None
-                    continue
-                handle = archive.extractfile(member)
-                yield member.name, handle.read() if handle is not None else b""
-    except (tarfile.TarError, OSError, EOFError) as exc:
-        raise SkippedFile(messages.SKIP_LEGI_ARCHIVE_CORRUPT.format(detail=type(exc).__name__)) from exc
-
-
 def _dated_document(source: str, versions: list[ArticleVersion], skipped: list[tuple[str, str]]) -> LoadedDocument:
     titles = sorted({version.text_title for version in versions})
     doc = LoadedDocument(source, " ; ".join(titles), "legi", [], updated=max(v.start for v in versions))
@@ -205,9 +194,10 @@ def _dated_document(source: str, versions: list[ArticleVersion], skipped: list[t
 
 
 def chunk_legi(path: Path, source: str, settings: Any) -> tuple[LoadedDocument, list[Chunk]]:
-    """The chunks of the articles in force at settings.legi_at, from one article file or an archive."""
+    """The chunks of the articles in force at the file's recorded date, else settings.legi_at, from one article
+    file or an archive."""
     _check_size(path, settings.max_file_bytes)
-    at: date = settings.legi_at
+    at: date = recorded_date(path) or settings.legi_at
     size, overlap = settings.chunk_size_words, settings.chunk_overlap_words
     if not path.name.lower().endswith(ARCHIVE_SUFFIXES):
         version = parse_article(path.read_bytes(), at)
@@ -218,7 +208,7 @@ def chunk_legi(path: Path, source: str, settings: Any) -> tuple[LoadedDocument, 
     kept: dict[tuple[str, str], ArticleVersion] = {}
     skipped: list[tuple[str, str]] = []
     seen_articles = 0
-    for name, data in _archive_members(path):
+    for name, data in archive_members(path, settings):
         if data is None:
             skipped.append((name, messages.SKIP_LEGI_MEMBER_TOO_LARGE))
             continue

@@ -24,6 +24,7 @@ from essbot.ingest.clean import clean_document
 from essbot.ingest.distributed import describe_document, prepare_documents
 from essbot.ingest.isolation import IsolatedParser, ParsingCancelled
 from essbot.ingest.legi import chunk_legi, is_legi_path
+from essbot.ingest.legi_archive import digest_with_date
 from essbot.ingest.loaders import LoadedDocument, SkippedFile, load_document, parser_failure_reason
 from essbot.ingest.split import split_into_chunks
 from essbot.types import Chunk, FileRecord
@@ -93,12 +94,12 @@ def discover_files(paths: Sequence[Path]) -> list[tuple[Path, str]]:
 
 
 def file_sha256(path: Path) -> str:
-    """Content hash of a file, read in blocks."""
+    """Content hash of a file, read in blocks (with the date recorded for an uploaded LEGI file)."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest()
+    return digest_with_date(path, digest.hexdigest())
 
 
 def cut_long_words(text: str, max_chars: int) -> str:

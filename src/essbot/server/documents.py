@@ -17,6 +17,8 @@ import re
 import shutil
 import threading
 import uuid
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Annotated, BinaryIO
 
@@ -28,10 +30,21 @@ from essbot.answer.engine import Assistant
 from essbot.answer.safety import check_text
 from essbot.config import Settings
 from essbot.ingest.isolation import IsolatedParser
+from essbot.ingest.legi_archive import move_date, record_date
 from essbot.ingest.loaders import LOADERS, SkippedFile
 from essbot.server import schemas
 from essbot.server.deps import CurrentAssistant, CurrentReindexer, CurrentSettings, check_admin, require_admin
 from essbot.server.http_errors import HttpError
+from essbot.server.legi_upload import (
+    LegiReport,
+    check_at_applies,
+    forget_date,
+    is_legi_upload,
+    legi_report,
+    parse_at,
+    upload_change,
+    upload_extension,
+)
 from essbot.server.reindex import IndexingStatus, Reindexer
 
 logger = logging.getLogger("essbot.server")
@@ -108,6 +121,13 @@ def check_source(source: str) -> None:
         raise HttpError(400, "invalid_source", messages.API_DOCUMENT_BAD_NAME.format(source=printable(source)))
 
 
+@dataclass
+class SavedUpload:
+    source: str
+    backup: Path | None  # the replaced file, kept until the re-index put the new one in service
+    legi: LegiReport | None = None  # official texts: the date, articles kept and archive files skipped
+
+
 class DocumentLibrary:
     """The documents folder the server indexes (settings.documents_dir)."""
 
@@ -135,25 +155,26 @@ class DocumentLibrary:
                 messages.API_FOLDER_MISMATCH.format(folder=self.folder, index=self.settings.index_dir),
             )
 
-    def save_upload(self, raw_name: str, data: BinaryIO, replace: bool = False) -> tuple[str, Path | None]:
-        """Validate and store an uploaded file; returns (source, backup of the replaced file or None).
+    def save_upload(self, raw_name: str, data: BinaryIO, replace: bool = False, at: date | None = None) -> SavedUpload:
+        """Validate and store an uploaded file; official texts (LEGI) keep the versions in force at `at`.
 
         Blocking: run it in a thread. An existing file is replaced only with `replace`, else 409.
         """
         self.check_folder_matches_index()
         source = safe_file_name(raw_name)
+        check_at_applies(source, at)
         if (self.folder / source).exists() and not replace:
             raise HttpError(409, "document_exists", messages.API_UPLOAD_EXISTS.format(source=source))
-        extension = Path(source).suffix.lower()
-        if extension not in LOADERS:
-            reason = messages.SKIP_UNSUPPORTED.format(
-                ext=extension or "sans extension", accepted=", ".join(sorted(LOADERS))
-            )
+        extension = upload_extension(source)
+        if extension not in LOADERS and not is_legi_upload(source):
+            accepted = ", ".join(sorted([*LOADERS, ".xml (LEGI)", ".tar.gz (LEGI)"]))
+            reason = messages.SKIP_UNSUPPORTED.format(ext=extension or "sans extension", accepted=accepted)
             raise HttpError(415, "unsupported_file", messages.API_UPLOAD_REFUSED.format(source=source, reason=reason))
         self.folder.mkdir(parents=True, exist_ok=True)
         # The extension stays last: the loader is chosen by it.
         temporary = self.folder / f"{UPLOAD_PREFIX}{uuid.uuid4().hex}{extension}"
         try:
+            record_date(temporary, at)  # read by the LEGI loader, here and at every re-index
             with open(temporary, "wb") as out:
                 copied = 0
                 while block := data.read(_COPY_BLOCK):
@@ -163,7 +184,7 @@ class DocumentLibrary:
                     out.write(block)
             try:
                 with self._parser_lock:
-                    self._parser.chunk(temporary, source)  # exactly what ingestion will do
+                    doc, chunks = self._parser.chunk(temporary, source)  # exactly what ingestion will do
             except SkippedFile as skip:
                 raise HttpError(
                     422, "unreadable_file", messages.API_UPLOAD_REFUSED.format(source=source, reason=skip.reason)
@@ -178,10 +199,14 @@ class DocumentLibrary:
             if target.is_file():
                 backup = self.folder / f"{BACKUP_PREFIX}{uuid.uuid4().hex}{extension}"
                 shutil.copy2(target, backup)
+                move_date(target, backup)
+            move_date(temporary, target)
             os.replace(temporary, target)
-            return source, backup
+            legi = legi_report(doc, chunks, at or self.settings.legi_at) if is_legi_upload(source) else None
+            return SavedUpload(source, backup, legi)
         finally:
             temporary.unlink(missing_ok=True)
+            forget_date(temporary)
 
     def settle_backup(self, source: str, backup: Path) -> None:
         """After the re-index: drop the backup when the new version is in service, else put it back."""
@@ -189,8 +214,10 @@ class DocumentLibrary:
         status = self.reindexer.status
         if status.state == "succeeded":
             backup.unlink(missing_ok=True)
+            forget_date(backup)
             return
         logger.warning("re-index failed after replacing %s: previous version restored", source)
+        move_date(backup, self.folder / source)
         os.replace(backup, self.folder / source)
 
     def keep_backup_until_live(self, source: str, backup: Path | None) -> None:
@@ -210,7 +237,9 @@ class DocumentLibrary:
 
     def delete(self, source: str) -> None:
         self.check_folder_matches_index()
-        self.resolve(source).unlink()
+        path = self.resolve(source)
+        path.unlink()
+        forget_date(path)
 
 
 async def get_library(request: Request) -> DocumentLibrary:
@@ -235,7 +264,8 @@ _UPLOAD_BODY = {
                         "file": {
                             "type": "string",
                             "format": "binary",
-                            "description": "PDF, HTML, Markdown, texte ou Word (.docx).",
+                            "description": "PDF, HTML, Markdown, texte, Word (.docx), ou texte officiel LEGI "
+                            "de la DILA : article .xml ou archive .tar.gz.",
                         }
                     },
                 }
@@ -289,6 +319,14 @@ async def upload_document(
     request: Request,
     library: Annotated[DocumentLibrary, Depends(get_library)],
     replace: Annotated[bool, Query(description="Remplacer un document du même nom (sinon 409).")] = False,
+    at: Annotated[
+        str | None,
+        Query(
+            description="Textes officiels LEGI : garder les versions d'articles en vigueur à cette date (AAAA-MM-JJ ; "
+            "par défaut aujourd'hui, ou le réglage legi_date).",
+            examples=["2026-01-01"],
+        ),
+    ] = None,
 ) -> schemas.DocumentChange:
     """Enregistre le fichier (champ `file`) puis lance une réindexation incrémentale en arrière-plan.
 
@@ -296,21 +334,21 @@ async def upload_document(
     (suivi : `GET /v1/documents`, champ `indexing`). Un document du même nom n'est remplacé qu'avec
     `?replace=true` ; sa version précédente est gardée jusqu'à la mise en service du nouvel index.
     Réservé à l'administrateur (en-tête `Authorization: Bearer`).
+
+    Textes officiels (open data LEGI de la DILA) : un article `.xml` ou une archive `.tar.gz` ; seule la version
+    de chaque article en vigueur à la date `at` est indexée, et la réponse indique le nombre d'articles gardés et
+    les fichiers de l'archive ignorés avec leur motif (`skipped`).
     """
+    day = parse_at(at)
     # The body is read only now, after the token check (a form parameter would be read before it).
     async with request.form(max_files=1, max_fields=4) as form:
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise HttpError(400, "missing_file", messages.API_UPLOAD_MISSING_FILE)
-        source, backup = await asyncio.to_thread(library.save_upload, upload.filename, upload.file, replace)
+        saved = await asyncio.to_thread(library.save_upload, upload.filename, upload.file, replace, day)
     library.reindexer.request()
-    library.keep_backup_until_live(source, backup)
-    return schemas.DocumentChange(
-        source=source,
-        status="indexing",
-        replaced=backup is not None,
-        message=messages.API_UPLOAD_ACCEPTED.format(source=source),
-    )
+    library.keep_backup_until_live(saved.source, saved.backup)
+    return upload_change(saved.source, saved.backup is not None, saved.legi)
 
 
 @router.post(

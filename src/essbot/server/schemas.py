@@ -140,11 +140,25 @@ class DocumentList(BaseModel):
     indexing: IndexingStatus
 
 
+class SkippedPart(BaseModel):
+    name: str = Field(description="Fichier de l'archive LEGI.")
+    reason: str = Field(description="Motif (en français) pour lequel il n'est pas indexé.")
+
+
 class DocumentChange(BaseModel):
     source: str
     status: Literal["indexing"]
     replaced: bool = Field(description="Vrai si un document du même nom a été remplacé.")
     message: str
+    legi_at: str | None = Field(
+        default=None,
+        description="Texte officiel LEGI : date (AAAA-MM-JJ) à laquelle les versions d'articles sont en vigueur.",
+    )
+    articles: int | None = Field(default=None, description="Texte officiel LEGI : nombre d'articles indexés.")
+    skipped: list[SkippedPart] = Field(
+        default_factory=list,
+        description="Texte officiel LEGI : fichiers de l'archive ignorés (mal formés…), avec leur motif (100 au plus).",
+    )
 
 
 # --- OpenAI-compatible chat completions ------------------------------------------------------------
