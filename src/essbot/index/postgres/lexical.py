@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from essbot.text.tokens import tokenize_french
@@ -80,14 +81,16 @@ def idf(chunks: int, df: int) -> float:
     return math.log(1 + (chunks - df + 0.5) / (df + 0.5))
 
 
-def bm25_search(conn: Any, query: str, k: int, where: str, params: dict[str, Any]) -> list[tuple[str, float]]:
+def bm25_search(
+    conn: Any, query: str, k: int, where: str, params: dict[str, Any], sql: Callable[[str], str] = str
+) -> list[tuple[str, float]]:
     """(chunk id, BM25 score) pairs, best first, among the chunks passing `where`.
 
     Pruned as MaxScore does: candidates come from the rarest stems up to CANDIDATE_BUDGET; a chunk left out
     shares only the remaining common stems, so its score is below the sum of their IDFs. When the k-th candidate
     does not beat that sum (or fewer than k candidates pass the filters), every stem selects, if that stays
     cheap; the result is then exact, else it misses only chunks matching nothing but very common stems."""
-    stats = conn.execute(_TERM_STATS_SQL, (query_terms(query),)).fetchall()
+    stats = conn.execute(sql(_TERM_STATS_SQL), (query_terms(query),)).fetchall()
     chunks, tokens = int(stats[0][0]), int(stats[0][1])
     frequencies = sorted(((int(df), term) for _, _, term, df in stats if term is not None))
     if not frequencies or k <= 0:
@@ -98,13 +101,13 @@ def bm25_search(conn: Any, query: str, k: int, where: str, params: dict[str, Any
         if chosen and total + df > CANDIDATE_BUDGET:
             break
         chosen, total = chosen + 1, total + df
-    sql = _BM25_SQL.format(filters=where)
+    statement = sql(_BM25_SQL.format(filters=where))
     values = {**params, "terms": list(weights), "idfs": list(weights.values()), "k": k}
     values["avgdl"] = max(tokens, 1) / max(chunks, 1)
 
     def run(count: int) -> list[tuple[str, float]]:
         selecting = [term for _, term in frequencies[:count]]
-        rows = conn.execute(sql, {**values, "query": any_of(selecting)}).fetchall()
+        rows = conn.execute(statement, {**values, "query": any_of(selecting)}).fetchall()
         return [(chunk_id, float(score)) for chunk_id, score in rows]
 
     found = run(chosen)
