@@ -400,11 +400,12 @@ def open_postgres_store(
     reset: bool = False,
 ) -> PostgresStore:
     """The store at `settings.database_url` (for the store factory), checked against `model_id`; `reset` empties
-    it first (a rebuild). One pooled connection per answering thread, and one for writes."""
+    it first. Two pooled connections per answering thread (its dense and lexical searches run together, see
+    `essbot.retrieve`), and one for writes."""
     url = settings.database_url.get_secret_value()
     if not url:
         raise StoreUnavailableError(messages.DATABASE_NOT_CONFIGURED)
-    size = settings.answer_workers + 1
+    size = 2 * settings.answer_workers + 1
     return PostgresStore.open(url, model_id, dim, splitter=splitter, reset=reset, pool_size=size)
 
 
