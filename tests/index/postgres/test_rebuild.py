@@ -180,3 +180,21 @@ def test_ingest_rebuild_on_postgres_swaps_at_the_end_and_a_cancelled_one_changes
         assert _schemas(postgres_url) == ["essbot"]
     finally:
         store.close()
+
+
+def test_rebuild_refuses_to_start_when_an_extension_lives_in_the_essbot_schema(
+    reader: PostgresStore, postgres_url: str, tmp_path: Path
+) -> None:
+    from essbot.index.postgres import StoreUnavailableError
+
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION pg_trgm SCHEMA essbot")  # the swap would drop it with the old schema
+    settings = _settings(postgres_url, tmp_path)
+    with (
+        pytest.raises(StoreUnavailableError) as refused,
+        writing(settings),
+        replacing_store(settings, tmp_path, MODEL, DIM, {}),
+    ):
+        pytest.fail("the rebuild started")
+    assert "pg_trgm" in refused.value.user_message and "public" in refused.value.user_message
+    assert _sources(reader) == {"old.md"} and _schemas(postgres_url) == ["essbot"]

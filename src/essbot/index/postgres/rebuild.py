@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from essbot.index.postgres.connection import connect, database_label
-from essbot.index.postgres.schema import BUILD_PREFIX, drop_everything, swap_in
+from essbot.index.postgres.schema import BUILD_PREFIX, check_swappable, drop_everything, swap_in
 from essbot.index.postgres.store import PostgresStore
 
 
@@ -40,6 +40,8 @@ def rebuilding(
     lock (`essbot.index.stores.writing`), which also drops what a killed rebuild left."""
     label = database_label(url)
     shadow = shadow_name()
+    with connect(url, label) as conn, conn.cursor() as cur:
+        check_swappable(cur)  # before hours of work, not at the swap
     store = PostgresStore.open(url, embedding_model, dim, splitter=splitter, pool_size=pool_size, schema=shadow)
     try:
         yield store

@@ -220,6 +220,17 @@ def drop_leftovers(conn: Any) -> list[str]:
     return names
 
 
+def check_swappable(cur: Any) -> None:
+    """Refuse to rebuild when an extension lives in the schema `essbot`: dropping the retired schema would drop it."""
+    cur.execute(
+        "SELECT string_agg(e.extname, ', ') FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
+        " WHERE n.nspname = 'essbot'"
+    )
+    found = cur.fetchone()[0]
+    if found:
+        raise StoreUnavailableError(messages.EXTENSION_IN_SCHEMA.format(extensions=found))
+
+
 def swap_in(conn: Any, shadow: str) -> str | None:
     """Put the complete store of schema `shadow` in service as `essbot`, in one transaction.
 
@@ -231,6 +242,7 @@ def swap_in(conn: Any, shadow: str) -> str | None:
     in_schema("", shadow), in_schema("", retired)  # check the names
     with conn.transaction(), conn.cursor() as cur:
         cur.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+        check_swappable(cur)
         cur.execute("SELECT to_regclass('essbot.state')")
         live = cur.fetchone()[0] is not None
         generation = 0
