@@ -239,7 +239,8 @@ def swap_in(conn: Any, shadow: str) -> str | None:
     The new generation is above the old one, so every replica sees a change. Returns the name of the retired
     schema, to drop afterwards (`drop_everything`), or None when there was none."""
     retired = RETIRED_PREFIX + shadow.removeprefix(BUILD_PREFIX)
-    in_schema("", shadow), in_schema("", retired)  # check the names
+    for name in (shadow, retired):
+        in_schema("", name)  # checks the name
     with conn.transaction(), conn.cursor() as cur:
         cur.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
         check_swappable(cur)
