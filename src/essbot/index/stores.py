@@ -75,15 +75,18 @@ def writing(settings: Settings, index_dir: Path | None = None) -> Iterator[None]
 
 @contextlib.contextmanager
 def _database_writer_lock(settings: Settings) -> Iterator[None]:
-    """A session advisory lock: a second ingest into the same database gets the French « busy » error."""
+    """A session advisory lock: a second ingest into the same database gets the French « busy » error. The
+    holder drops what a killed rebuild left behind (no rebuild can be running)."""
     from essbot.errors import IndexBusyError
     from essbot.index.postgres.connection import connect, database_label
+    from essbot.index.postgres.schema import drop_leftovers
 
     label = database_label(settings.database_url.get_secret_value())
     with connect(settings.database_url.get_secret_value(), label) as conn:
         if not conn.execute("SELECT pg_try_advisory_lock(%s)", (_WRITER_LOCK,)).fetchone()[0]:
             raise IndexBusyError(messages.INDEX_BUSY.format(path=label))
         try:
+            drop_leftovers(conn)
             yield
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (_WRITER_LOCK,))
@@ -96,17 +99,14 @@ def replacing_store(
     """A new empty store that replaces the one of this index when the block ends without error (call under
     `writing`); on error or kill the previous store stays as it was.
 
-    On `postgres` the database is emptied and refilled in place (README: rebuild a local index and copy it with
-    `essbot migrate --replace` to keep the replicas answering meanwhile)."""
+    On `postgres` the new store is a shadow schema swapped in at the end: the replicas keep answering from the
+    previous one meanwhile (`essbot.index.postgres.rebuild`)."""
     _check_backend(settings)
     if settings.store == "postgres":
-        from essbot.index.postgres.store import open_postgres_store
+        from essbot.index.postgres.rebuild import rebuilding
 
-        database = open_postgres_store(settings, model_id, dim, splitter, reset=True)
-        try:
+        with rebuilding(settings.database_url.get_secret_value(), model_id, dim, splitter) as database:
             yield database
-        finally:
-            database.close()
         return
     tmp = temporary_dir(index_dir)
     shutil.rmtree(tmp, ignore_errors=True)

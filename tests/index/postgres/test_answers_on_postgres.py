@@ -86,3 +86,33 @@ def test_ingest_updates_a_postgres_store_document_by_document(
         assert not answer.abstained and answer.citations[0].source == changed.name
     finally:
         store.close()
+
+
+def test_hybrid_search_runs_the_lexical_search_beside_the_dense_one(
+    tmp_path: Path, embedding: EssbotEmbedding, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    docs = tmp_path / "documents"
+    write_files(docs, GOOD_FILES)
+    settings = _postgres(Settings(index_dir=tmp_path / "unused"), postgres_url)
+    ingest([docs], settings, embedding=embedding)
+    store = open_store(settings, model_id=embedding.model_id)
+    try:
+        retriever = HybridRetriever(store, embedding, settings)
+        question = "Qui délivre l'agrément ESUS ?"
+        threads: list[str] = []
+        searched = store.lexical_search
+
+        def lexical_search(*args: object, **kwargs: object) -> list[tuple[str, float]]:
+            threads.append(threading.current_thread().name)
+            return searched(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(store, "lexical_search", lexical_search)
+        together = [p.chunk.chunk_id for p in retriever.search(question, 5)]
+        assert threads and threads[0].startswith("essbot-lexical")  # not the asking thread
+        retriever._lexical_pool = None  # one after the other: the same passages
+        assert [p.chunk.chunk_id for p in retriever.search(question, 5)] == together
+        assert threads[1] == threading.current_thread().name
+    finally:
+        store.close()

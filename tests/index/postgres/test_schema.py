@@ -67,3 +67,12 @@ def test_a_schema_newer_than_this_essbot_is_refused(postgres_url: str) -> None:
         conn.execute("UPDATE essbot.schema_version SET version = 99")
     with pytest.raises(StoreUnavailableError, match="plus récente"):
         PostgresStore.open(postgres_url, MODEL, DIM)
+
+
+def test_stems_are_stored_in_the_row(postgres_url: str) -> None:
+    """Scoring a lexical candidate reads its stems from the chunk's row, not from the TOAST table."""
+    with PostgresStore.open(postgres_url, MODEL, DIM), psycopg.connect(postgres_url) as conn:
+        storage = conn.execute(
+            "SELECT attstorage FROM pg_attribute WHERE attrelid = 'essbot.chunks'::regclass AND attname = 'tsv'"
+        ).fetchone()[0]
+    assert storage == "m"

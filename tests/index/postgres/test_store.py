@@ -258,3 +258,16 @@ def test_settings_give_the_database_and_hide_its_password(postgres_url: str) -> 
         assert store.stats().embedding_model == MODEL
     with pytest.raises(StoreUnavailableError, match="ESSBOT_DATABASE_URL"):
         open_postgres_store(Settings(), MODEL, DIM)
+
+
+def test_common_stems_only_score_a_bounded_set_of_chunks(store: PostgresStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    from essbot.index.postgres import lexical
+
+    for number in range(12):
+        texts = [f"coopérative sociale numéro {number}", f"coopérative seule {number}", f"sociale seule {number}"]
+        store.put_document(*document(f"doc{number:02d}.md", texts, seed=number))
+    assert len(store.lexical_search("coopérative sociale", 40)) == 36  # exact: every chunk holds one of the stems
+    monkeypatch.setattr(lexical, "CANDIDATE_LIMIT", 5)  # both stems are now in more chunks than the limit
+    found = ids(store.lexical_search("coopérative sociale", 40))
+    assert len(found) == 5  # no more candidates scored than the limit
+    assert {chunk.text.split()[:2] == ["coopérative", "sociale"] for chunk in store.fetch(found)} == {True}

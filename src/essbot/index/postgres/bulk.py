@@ -37,12 +37,12 @@ def bulk_load(
     """Put these documents into an EMPTY store in one transaction; returns the number of chunks loaded."""
     loaded = 0
     with store.connection() as conn, conn.transaction(), conn.cursor() as cur:
-        cur.execute("SELECT chunks FROM essbot.state WHERE id = 1 FOR UPDATE")
+        cur.execute(store.sql("SELECT chunks FROM essbot.state WHERE id = 1 FOR UPDATE"))
         if cur.fetchone()[0]:
             raise ValueError("bulk_load needs an empty store")
         cur.execute("SELECT set_config('maintenance_work_mem', %s, true)", (memory,))
-        cur.execute("DROP INDEX IF EXISTS essbot.chunks_embedding")
-        cur.execute("DROP INDEX IF EXISTS essbot.chunks_tsv")
+        cur.execute(store.sql("DROP INDEX IF EXISTS essbot.chunks_embedding"))
+        cur.execute(store.sql("DROP INDEX IF EXISTS essbot.chunks_tsv"))
         cur.execute(_STAGING)
         documents_rows: list[tuple[Any, ...]] = []
         tokens = 0
@@ -59,22 +59,28 @@ def bulk_load(
                     copy.write_row(row)
                     loaded += 1
         with cur.copy(
-            "COPY essbot.documents (source, sha256, size, mtime_ns, title, doc_type, pages, skipped, chunk_ids)"
-            " FROM STDIN"
+            store.sql(
+                "COPY essbot.documents (source, sha256, size, mtime_ns, title, doc_type, pages, skipped, chunk_ids)"
+                " FROM STDIN"
+            )
         ) as copy:
             for row in documents_rows:
                 copy.write_row(row)
-        cur.execute(f"INSERT INTO essbot.chunks ({CHUNK_INSERT_COLUMNS}) SELECT {_COLUMNS} FROM staging")
+        cur.execute(store.sql(f"INSERT INTO essbot.chunks ({CHUNK_INSERT_COLUMNS}) SELECT {_COLUMNS} FROM staging"))
         cur.execute(
-            "INSERT INTO essbot.terms (term, df) SELECT u.lexeme, count(*) FROM essbot.chunks c, unnest(c.tsv) u"
-            " GROUP BY u.lexeme ON CONFLICT (term) DO UPDATE SET df = excluded.df"
+            store.sql(
+                "INSERT INTO essbot.terms (term, df) SELECT u.lexeme, count(*) FROM essbot.chunks c, unnest(c.tsv) u"
+                " GROUP BY u.lexeme ON CONFLICT (term) DO UPDATE SET df = excluded.df"
+            )
         )
         cur.execute(
-            "UPDATE essbot.state SET generation = generation + 1, chunks = %s, tokens = %s, updated_at = now()",
+            store.sql(
+                "UPDATE essbot.state SET generation = generation + 1, chunks = %s, tokens = %s, updated_at = now()"
+            ),
             (loaded, tokens),
         )
-        cur.execute("CREATE INDEX chunks_tsv ON essbot.chunks USING gin (tsv)")
-        cur.execute(HNSW_INDEX)
+        cur.execute(store.sql("CREATE INDEX chunks_tsv ON essbot.chunks USING gin (tsv)"))
+        cur.execute(store.sql(HNSW_INDEX))
     with store.connection() as conn:
-        conn.execute("ANALYZE essbot.chunks")
+        conn.execute(store.sql("ANALYZE essbot.chunks"))
     return loaded

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from essbot.text.tokens import tokenize_french
@@ -49,10 +50,20 @@ def any_of(terms: list[str]) -> str:
     return " | ".join(_quote(term) for term in terms)
 
 
+def all_of(terms: list[str]) -> str:
+    """A tsquery literal matching chunks that hold every one of these stems."""
+    return " & ".join(_quote(term) for term in terms)
+
+
 # Chunks scored per query: the rarest stems of the question pick at most about this many candidates
 # (by their document frequencies); a stem more common than that is only counted in the score, unless the
 # candidates cannot prove the k best (see `bm25_search`).
 CANDIDATE_BUDGET = 2000
+# No query scores more than this many chunks, whatever the question: the cost of a lexical search is bounded.
+# When even the question's rarest stem is in more chunks than that (only corpus-wide common words, each worth
+# little to BM25), the candidates are the chunks holding every stem of the question, cut at this many. On a
+# corpus of fewer chunks than this the search is always exact.
+CANDIDATE_LIMIT = 4000
 
 _TERM_STATS_SQL = """
 SELECT s.chunks, s.tokens, t.term, t.df FROM essbot.state s
@@ -63,7 +74,8 @@ LEFT JOIN essbot.terms t ON t.term = ANY(%s) AND t.df > 0
 # chunk's vocabulary.
 _BM25_SQL = f"""
 WITH q AS (SELECT * FROM unnest(%(terms)s::text[], %(idfs)s::float8[]) AS q(term, idf)),
-hits AS (SELECT c.chunk_id, c.ntok, c.tsv FROM essbot.chunks c WHERE c.tsv @@ %(query)s::tsquery {{filters}})
+hits AS (SELECT c.chunk_id, c.ntok, c.tsv FROM essbot.chunks c WHERE c.tsv @@ %(query)s::tsquery {{filters}}
+         LIMIT %(limit)s)
 SELECT h.chunk_id, sum(q.idf * tf.n / (tf.n + {K1} * (1 - {B} + {B} * h.ntok / %(avgdl)s))) AS score
 FROM hits h
 CROSS JOIN LATERAL (SELECT u.lexeme, cardinality(u.positions) AS n
@@ -80,14 +92,18 @@ def idf(chunks: int, df: int) -> float:
     return math.log(1 + (chunks - df + 0.5) / (df + 0.5))
 
 
-def bm25_search(conn: Any, query: str, k: int, where: str, params: dict[str, Any]) -> list[tuple[str, float]]:
+def bm25_search(
+    conn: Any, query: str, k: int, where: str, params: dict[str, Any], sql: Callable[[str], str] = str
+) -> list[tuple[str, float]]:
     """(chunk id, BM25 score) pairs, best first, among the chunks passing `where`.
 
     Pruned as MaxScore does: candidates come from the rarest stems up to CANDIDATE_BUDGET; a chunk left out
     shares only the remaining common stems, so its score is below the sum of their IDFs. When the k-th candidate
     does not beat that sum (or fewer than k candidates pass the filters), every stem selects, if that stays
-    cheap; the result is then exact, else it misses only chunks matching nothing but very common stems."""
-    stats = conn.execute(_TERM_STATS_SQL, (query_terms(query),)).fetchall()
+    cheap; the result is then exact, else it misses only chunks matching nothing but very common stems.
+    No run scores more than CANDIDATE_LIMIT chunks: a question of common stems only is answered from the chunks
+    holding all of them (approximate, as BM25 barely tells such chunks apart)."""
+    stats = conn.execute(sql(_TERM_STATS_SQL), (query_terms(query),)).fetchall()
     chunks, tokens = int(stats[0][0]), int(stats[0][1])
     frequencies = sorted(((int(df), term) for _, _, term, df in stats if term is not None))
     if not frequencies or k <= 0:
@@ -98,15 +114,17 @@ def bm25_search(conn: Any, query: str, k: int, where: str, params: dict[str, Any
         if chosen and total + df > CANDIDATE_BUDGET:
             break
         chosen, total = chosen + 1, total + df
-    sql = _BM25_SQL.format(filters=where)
-    values = {**params, "terms": list(weights), "idfs": list(weights.values()), "k": k}
+    statement = sql(_BM25_SQL.format(filters=where))
+    values = {**params, "terms": list(weights), "idfs": list(weights.values()), "k": k, "limit": CANDIDATE_LIMIT}
     values["avgdl"] = max(tokens, 1) / max(chunks, 1)
 
-    def run(count: int) -> list[tuple[str, float]]:
+    def run(count: int, tsquery: Callable[[list[str]], str] = any_of) -> list[tuple[str, float]]:
         selecting = [term for _, term in frequencies[:count]]
-        rows = conn.execute(sql, {**values, "query": any_of(selecting)}).fetchall()
+        rows = conn.execute(statement, {**values, "query": tsquery(selecting)}).fetchall()
         return [(chunk_id, float(score)) for chunk_id, score in rows]
 
+    if frequencies[0][0] > CANDIDATE_LIMIT:  # common stems only
+        return run(len(frequencies), all_of)
     found = run(chosen)
     left_out = sum(weights[term] for _, term in frequencies[chosen:])
     unproven = chosen < len(frequencies) and (len(found) < k or found[-1][1] <= left_out)

@@ -22,6 +22,11 @@ SCHEMA_TOO_NEW = (
     "La base PostgreSQL a été préparée par une version plus récente d'essbot (schéma {found}, "
     "cette version connaît le schéma {expected}) : mettez essbot à jour."
 )
+EXTENSION_IN_SCHEMA = (
+    "Reconstruction impossible : l'extension {extensions} est installée dans le schéma essbot, que la "
+    "reconstruction remplace. Installez-la dans le schéma public (en tant qu'administrateur : "
+    "ALTER EXTENSION … SET SCHEMA public), puis relancez."
+)
 DIM_MISMATCH = "Vecteurs de dimension {got} refusés : la base {url} attend la dimension {expected}."
 
 MIGRATE_READING = "Copie des documents"

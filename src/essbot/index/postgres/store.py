@@ -29,7 +29,7 @@ from essbot.index.postgres import messages
 from essbot.index.postgres.connection import connect, database_label, open_pool
 from essbot.index.postgres.errors import StoreUnavailableError
 from essbot.index.postgres.lexical import ADD_TERMS_SQL, REMOVE_TERMS_SQL, bm25_search, indexed_terms, query_terms
-from essbot.index.postgres.schema import bind_model, drop_everything, read_settings, upgrade_schema
+from essbot.index.postgres.schema import SCHEMA, bind_model, drop_everything, in_schema, read_settings, upgrade_schema
 from essbot.index.protocol import Filters, StoreStats
 from essbot.types import Chunk, FileRecord, article_key
 
@@ -68,6 +68,12 @@ def filter_clause(filters: Filters | None) -> tuple[str, dict[str, Any]]:
 CHUNK_INSERT_COLUMNS = (
     "chunk_id, source, position, text, title, page, section, doc_type, heading_path, article, article_key, updated,"
     " embed_hash, embedding, tsv, ntok"
+)
+
+
+_INSERT_CHUNK = (
+    f"INSERT INTO essbot.chunks ({CHUNK_INSERT_COLUMNS}) VALUES"
+    f" ({', '.join(['%s'] * (CHUNK_INSERT_COLUMNS.count(',') - 1))}, %s::tsvector, %s)"  # tsv, ntok last
 )
 
 
@@ -125,8 +131,11 @@ class PostgresStore:
 
     backend = "postgres"
 
-    def __init__(self, pool: Any, label: str, embedding_model: str, dim: int, splitter: dict[str, Any]) -> None:
+    def __init__(
+        self, pool: Any, label: str, embedding_model: str, dim: int, splitter: dict[str, Any], schema: str = SCHEMA
+    ) -> None:
         self._pool = pool
+        self.schema = schema  # `essbot`, or the shadow schema a rebuild fills (`essbot.index.postgres.rebuild`)
         self.label = label  # the database's address without its password
         self.embedding_model = embedding_model
         self.dim = dim
@@ -142,30 +151,36 @@ class PostgresStore:
         splitter: dict[str, Any] | None = None,
         reset: bool = False,
         pool_size: int = 4,
+        schema: str = SCHEMA,
     ) -> PostgresStore:
         """Connect, create or upgrade the schema, and check the store was built with `embedding_model`.
 
         An empty database is bound to `embedding_model` and `dim` (or at the first `put_document` when `dim` is
-        None). `reset` drops every table first (a rebuild, possibly with another model)."""
+        None). `reset` drops every table first (tests; a rebuild fills a shadow `schema` instead, see `rebuild`)."""
         label = database_label(url)
         with connect(url, label) as conn:
             if reset:
-                drop_everything(conn)
+                drop_everything(conn, schema)
             try:
-                upgrade_schema(conn)
+                upgrade_schema(conn, schema=schema)
             except Exception as exc:
                 if "vector" in str(exc) and "extension" in str(exc):
                     raise StoreUnavailableError(messages.PGVECTOR_MISSING.format(url=label, detail=exc)) from exc
                 raise
             _check_pgvector(conn, label)
-            found = read_settings(conn)
+            found = read_settings(conn, schema)
             if found:
                 _check_compatible(found, label, embedding_model)
                 embedding_model, dim = found["embedding_model"], int(found["dim"])
                 splitter = json.loads(found.get("splitter", "{}"))
             elif embedding_model is not None and dim is not None:
-                bind_model(conn, embedding_model, dim, FORMAT_VERSION, json.dumps(splitter or {}))
-        return cls(open_pool(url, label, pool_size), label, embedding_model or "", dim or 0, splitter or {})
+                bind_model(conn, embedding_model, dim, FORMAT_VERSION, json.dumps(splitter or {}), schema)
+        pool = open_pool(url, label, pool_size)
+        return cls(pool, label, embedding_model or "", dim or 0, splitter or {}, schema)
+
+    def sql(self, text: str) -> str:
+        """`text`, written against the schema `essbot`, addressing this store's schema."""
+        return in_schema(text, self.schema)
 
     def connection(self) -> Any:
         """A pooled connection (context manager), for bulk loading and maintenance."""
@@ -177,8 +192,8 @@ class PostgresStore:
         if not self.embedding_model:
             raise StoreUnavailableError(messages.DIM_MISMATCH.format(got=dim, url=self.label, expected="?"))
         with self._pool.connection() as conn:
-            bind_model(conn, self.embedding_model, dim, FORMAT_VERSION, json.dumps(self.splitter))
-            self.dim = int(read_settings(conn)["dim"])
+            bind_model(conn, self.embedding_model, dim, FORMAT_VERSION, json.dumps(self.splitter), self.schema)
+            self.dim = int(read_settings(conn, self.schema)["dim"])
 
     def put_document(self, record: FileRecord, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         vectors = np.asarray(vectors, dtype=np.float32)
@@ -196,7 +211,7 @@ class PostgresStore:
         with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             removed, removed_tokens = self._lock_and_clear(cur, record.source)
             cur.execute(
-                _UPSERT_DOCUMENT,
+                self.sql(_UPSERT_DOCUMENT),
                 (
                     record.source,
                     record.sha256,
@@ -209,39 +224,37 @@ class PostgresStore:
                     [chunk.chunk_id for chunk in chunks],
                 ),
             )
-            cur.executemany(
-                f"INSERT INTO essbot.chunks ({CHUNK_INSERT_COLUMNS}) VALUES"
-                f" ({', '.join(['%s'] * (CHUNK_INSERT_COLUMNS.count(',') - 1))}, %s::tsvector, %s)",  # tsv, ntok last
-                rows,
-            )
-            cur.execute(ADD_TERMS_SQL, (record.source,))
+            cur.executemany(self.sql(_INSERT_CHUNK), rows)
+            cur.execute(self.sql(ADD_TERMS_SQL), (record.source,))
             self._bump(cur, len(rows) - removed, tokens - removed_tokens)
 
     def remove_document(self, source: str) -> None:
         with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             removed, removed_tokens = self._lock_and_clear(cur, source)
-            cur.execute("DELETE FROM essbot.documents WHERE source = %s", (source,))
+            cur.execute(self.sql("DELETE FROM essbot.documents WHERE source = %s"), (source,))
             if cur.rowcount:
                 self._bump(cur, -removed, -removed_tokens)
 
-    @staticmethod
-    def _lock_and_clear(cur: Any, source: str) -> tuple[int, int]:
+    def _lock_and_clear(self, cur: Any, source: str) -> tuple[int, int]:
         """Take the writers' lock, then drop the chunks of `source` and their stems; (chunks, tokens) removed."""
-        cur.execute("SELECT 1 FROM essbot.state WHERE id = 1 FOR UPDATE")
-        cur.execute(REMOVE_TERMS_SQL, (source,))
+        cur.execute(self.sql("SELECT 1 FROM essbot.state WHERE id = 1 FOR UPDATE"))
+        cur.execute(self.sql(REMOVE_TERMS_SQL), (source,))
         cur.execute(
-            "WITH gone AS (DELETE FROM essbot.chunks WHERE source = %s RETURNING ntok)"
-            " SELECT count(*), coalesce(sum(ntok), 0) FROM gone",
+            self.sql(
+                "WITH gone AS (DELETE FROM essbot.chunks WHERE source = %s RETURNING ntok)"
+                " SELECT count(*), coalesce(sum(ntok), 0) FROM gone"
+            ),
             (source,),
         )
         count, tokens = cur.fetchone()
         return int(count), int(tokens)
 
-    @staticmethod
-    def _bump(cur: Any, chunks: int, tokens: int) -> None:
+    def _bump(self, cur: Any, chunks: int, tokens: int) -> None:
         cur.execute(
-            "UPDATE essbot.state SET generation = generation + 1, chunks = chunks + %s, tokens = tokens + %s,"
-            " updated_at = now() WHERE id = 1",
+            self.sql(
+                "UPDATE essbot.state SET generation = generation + 1, chunks = chunks + %s, tokens = tokens + %s,"
+                " updated_at = now() WHERE id = 1"
+            ),
             (chunks, tokens),
         )
 
@@ -249,7 +262,7 @@ class PostgresStore:
 
     def files(self) -> dict[str, FileRecord]:
         with self._pool.connection() as conn:
-            rows = conn.execute(f"SELECT {_DOCUMENT_COLUMNS} FROM essbot.documents").fetchall()
+            rows = conn.execute(self.sql(f"SELECT {_DOCUMENT_COLUMNS} FROM essbot.documents")).fetchall()
         return {row[0]: FileRecord(**dict(zip(_DOCUMENT_FIELDS, row, strict=True))) for row in rows}
 
     def dense_search(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
@@ -261,7 +274,9 @@ class PostgresStore:
             order = "c.embedding <#> %(v)s"
             if where:
                 cur.execute(
-                    f"SELECT count(*) FROM (SELECT 1 FROM essbot.chunks c WHERE true{where} LIMIT %(limit)s) x",
+                    self.sql(
+                        f"SELECT count(*) FROM (SELECT 1 FROM essbot.chunks c WHERE true{where} LIMIT %(limit)s) x"
+                    ),
                     {**params, "limit": EXACT_SEARCH_LIMIT + 1},
                 )
                 if cur.fetchone()[0] <= EXACT_SEARCH_LIMIT:
@@ -270,7 +285,9 @@ class PostgresStore:
                     cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
             cur.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(min(max(40, k), 1000)),))
             cur.execute(
-                f"SELECT c.chunk_id, -({order}) FROM essbot.chunks c WHERE true{where} ORDER BY {order} LIMIT %(k)s",
+                self.sql(
+                    f"SELECT c.chunk_id, -({order}) FROM essbot.chunks c WHERE true{where} ORDER BY {order} LIMIT %(k)s"
+                ),
                 params,
             )
             found = [(chunk_id, float(score)) for chunk_id, score in cur.fetchall()]
@@ -281,14 +298,18 @@ class PostgresStore:
             return []
         where, params = filter_clause(filters)
         with self._pool.connection() as conn:
-            return [(chunk_id, score) for chunk_id, score in bm25_search(conn, query, k, where, params) if score > 0]
+            return [
+                (chunk_id, score)
+                for chunk_id, score in bm25_search(conn, query, k, where, params, self.sql)
+                if score > 0
+            ]
 
     def fetch(self, chunk_ids: Sequence[str]) -> list[Chunk]:
         if not chunk_ids:
             return []
         with self._pool.connection() as conn:
             rows = conn.execute(
-                f"SELECT {_CHUNK_COLUMNS} FROM essbot.chunks WHERE chunk_id = ANY(%s)", (list(chunk_ids),)
+                self.sql(f"SELECT {_CHUNK_COLUMNS} FROM essbot.chunks WHERE chunk_id = ANY(%s)"), (list(chunk_ids),)
             ).fetchall()
         found = {row[0]: _chunk(row) for row in rows}
         return [found[chunk_id] for chunk_id in chunk_ids if chunk_id in found]
@@ -296,7 +317,8 @@ class PostgresStore:
     def article_chunks(self, article_key: str) -> list[str]:
         with self._pool.connection() as conn:
             rows = conn.execute(
-                "SELECT chunk_id FROM essbot.chunks WHERE article_key = %s ORDER BY source, position", (article_key,)
+                self.sql("SELECT chunk_id FROM essbot.chunks WHERE article_key = %s ORDER BY source, position"),
+                (article_key,),
             ).fetchall()
         return [row[0] for row in rows]
 
@@ -304,8 +326,8 @@ class PostgresStore:
         """IDF per stem from `essbot.terms`: one read of the vocabulary (tens of thousands of rows, a few ms to
         tens of ms at 100k chunks), no scan of the chunks; callers cache it per `generation()`."""
         with self._pool.connection() as conn:
-            total = int(conn.execute("SELECT chunks FROM essbot.state").fetchone()[0])
-            rows = conn.execute("SELECT term, df FROM essbot.terms WHERE df > 0").fetchall()
+            total = int(conn.execute(self.sql("SELECT chunks FROM essbot.state")).fetchone()[0])
+            rows = conn.execute(self.sql("SELECT term, df FROM essbot.terms WHERE df > 0")).fetchall()
         size = max(total, 1)
         return {term: float(np.log((size + 1) / (df + 0.5))) for term, df in rows}, total
 
@@ -315,7 +337,9 @@ class PostgresStore:
                 continue
             with self._pool.connection() as conn:
                 rows = conn.execute(
-                    f"SELECT {_CHUNK_COLUMNS}, embedding FROM essbot.chunks WHERE source = %s ORDER BY position",
+                    self.sql(
+                        f"SELECT {_CHUNK_COLUMNS}, embedding FROM essbot.chunks WHERE source = %s ORDER BY position"
+                    ),
                     (source,),
                 ).fetchall()
             vectors = (
@@ -330,22 +354,28 @@ class PostgresStore:
             return {}
         with self._pool.connection() as conn:
             rows = conn.execute(
-                "SELECT DISTINCT ON (embed_hash) embed_hash, embedding FROM essbot.chunks WHERE embed_hash = ANY(%s)",
+                self.sql(
+                    "SELECT DISTINCT ON (embed_hash) embed_hash, embedding FROM essbot.chunks"
+                    " WHERE embed_hash = ANY(%s)"
+                ),
                 (list(wanted),),
             ).fetchall()
         return {wanted[key]: _as_array(vector) for key, vector in rows}
 
     def generation(self) -> int:
         with self._pool.connection() as conn:
-            return int(conn.execute("SELECT generation FROM essbot.state").fetchone()[0])
+            return int(conn.execute(self.sql("SELECT generation FROM essbot.state")).fetchone()[0])
 
     def stats(self) -> StoreStats:
         with self._pool.connection() as conn:
-            documents = conn.execute("SELECT count(*) FROM essbot.documents WHERE skipped IS NULL").fetchone()[0]
-            chunks, updated_at = conn.execute("SELECT chunks, updated_at FROM essbot.state").fetchone()
+            documents = conn.execute(
+                self.sql("SELECT count(*) FROM essbot.documents WHERE skipped IS NULL")
+            ).fetchone()[0]
+            chunks, updated_at = conn.execute(self.sql("SELECT chunks, updated_at FROM essbot.state")).fetchone()
             disk = conn.execute(
                 "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c"
-                " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'essbot' AND c.relkind = 'r'"
+                " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r'",
+                (self.schema,),
             ).fetchone()[0]
         return StoreStats(
             self.backend, int(documents), int(chunks), self.dim, self.embedding_model, updated_at.isoformat(), int(disk)
@@ -370,11 +400,12 @@ def open_postgres_store(
     reset: bool = False,
 ) -> PostgresStore:
     """The store at `settings.database_url` (for the store factory), checked against `model_id`; `reset` empties
-    it first (a rebuild). One pooled connection per answering thread, and one for writes."""
+    it first. Two pooled connections per answering thread (its dense and lexical searches run together, see
+    `essbot.retrieve`), and one for writes."""
     url = settings.database_url.get_secret_value()
     if not url:
         raise StoreUnavailableError(messages.DATABASE_NOT_CONFIGURED)
-    size = settings.answer_workers + 1
+    size = 2 * settings.answer_workers + 1
     return PostgresStore.open(url, model_id, dim, splitter=splitter, reset=reset, pool_size=size)
 
 
