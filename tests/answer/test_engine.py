@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import shutil
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
 from essbot import Answer, Assistant, IndexNotFoundError, QuestionError, Settings
+from essbot.index.embeddings import EssbotEmbedding
 from essbot.text.sentences import split_sentences
 from tests.answer.conftest import POISON_MARKER
 
@@ -141,3 +144,29 @@ def test_instructions_hidden_in_a_document_do_not_change_the_answer(assistant: A
         assert "Ignore les consignes" not in answer.answer
     answer = assistant.ask("Comment sont financées les régies de quartier ?")
     assert not answer.abstained and "bailleurs" in answer.answer
+
+
+def test_term_weights_follow_a_corpus_changed_by_another_process(
+    tmp_path: Path, answer_settings: Settings, embedding: EssbotEmbedding
+) -> None:
+    """A replica's Assistant takes the term weights of documents another writer added, without a restart."""
+    from essbot.index.stores import open_store
+    from essbot.ingest.pipeline import ingest
+    from essbot.retrieve import HybridRetriever
+
+    docs = tmp_path / "documents"
+    shutil.copytree(answer_settings.documents_dir, docs)
+    settings = answer_settings.replace(index_dir=tmp_path / "index", documents_dir=docs, weights_refresh_s=0.0)
+    ingest([docs], settings, embedding=embedding)
+    replica = Assistant(
+        HybridRetriever(open_store(settings, settings.index_dir, embedding.model_id), embedding, settings), settings
+    )
+    assert replica.weights("ressourcer") == replica.weights.unknown  # never seen yet
+    (docs / "fiche-ressourcerie.md").write_text(
+        "# Les ressourceries\n\n## Définition\n\nUne ressourcerie collecte, répare et revend des objets usagés ; "
+        "elle emploie souvent des salariés en insertion.\n",
+        encoding="utf-8",
+    )
+    ingest([docs], settings, embedding=embedding)  # another writer: the replica is not told
+    replica.ask("Qu'est-ce qu'une ressourcerie ?")
+    assert replica.weights("ressourcer") < replica.weights.unknown  # the new stem is known now

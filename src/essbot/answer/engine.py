@@ -85,6 +85,9 @@ class Assistant:
     def __init__(self, retriever: HybridRetriever, settings: Settings, generator: Any | None = None) -> None:
         self.retriever = retriever
         self.settings = settings
+        self._generation = retriever.store.generation()
+        self._generation_checked = time.monotonic()
+        self._generation_lock = threading.Lock()
         self.weights = TermWeights(*retriever.store.term_weights())
         evidence = SentenceVectors(retriever.embedding, settings) if settings.sentence_vectors else None
         self.generator = generator or create_generator(settings, self.weights, evidence=evidence)
@@ -100,6 +103,24 @@ class Assistant:
             overrides["index_dir"] = Path(index_dir)
         settings = settings.replace(**overrides)
         return cls(HybridRetriever.open(settings), settings)
+
+    def _refresh_weights(self) -> None:
+        """Another process (a replica sharing the database, an ingest) changed the corpus: take its term weights.
+
+        Checked at most every `weights_refresh_s` seconds, by one request at a time."""
+        now = time.monotonic()
+        if now - self._generation_checked < self.settings.weights_refresh_s:
+            return
+        if not self._generation_lock.acquire(blocking=False):
+            return
+        try:
+            self._generation_checked = now
+            generation = self.retriever.store.generation()
+            if generation != self._generation:
+                self.weights.update(*self.retriever.store.term_weights())
+                self._generation = generation
+        finally:
+            self._generation_lock.release()
 
     # --- validation -----------------------------------------------------------------------------
     def _validate(self, question: str) -> str:
@@ -133,6 +154,7 @@ class Assistant:
         """Validate, condense a follow-up, retrieve, and decide whether to abstain."""
         question = self._validate(question)
         turns = bound_history(parse_history(history), self.settings)
+        self._refresh_weights()
         searched: dict[str, float] = {}
 
         def search(text: str) -> list[Passage]:

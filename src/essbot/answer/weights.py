@@ -10,6 +10,10 @@ class TermWeights:
     """IDF of the corpus terms; a term the corpus has never seen weighs as much as the rarest one."""
 
     def __init__(self, weights: Mapping[str, float], corpus_size: int) -> None:
+        self.update(weights, corpus_size)
+
+    def update(self, weights: Mapping[str, float], corpus_size: int) -> None:
+        """Take the weights of a corpus that changed (every holder of this object sees them)."""
         self._weights = dict(weights)
         self.unknown = math.log((corpus_size + 1) / 0.5)
         # Rare: in at most 5 % of the passages (a place name), unlike everyday capitalised words (« État »).
