@@ -200,7 +200,13 @@ def test_a_definition_under_a_heading_naming_the_term_beats_a_mere_mention() -> 
 def test_a_quantity_is_not_a_date_or_a_text_number() -> None:
     from essbot.answer.scoring import has_quantity
 
-    for counted in ("au-delà de 80 millions d'euros", "pendant trois ans", "au moins 30 % des heures"):
+    for counted in ("au-delà de 80 millions d'euros", "pendant trois ans", "au moins 30 % des heures", "une vingtaine"):
         assert has_quantity(counted), counted
-    for dated in ("Fin août 2026 : entrée en vigueur", "le 1er janvier 2024", "décret n° 2022-767", "art. L. 2111-3"):
+    for dated in (
+        "Fin août 2026 : entrée en vigueur",
+        "le 1er janvier 2024",
+        "décret n° 2022-767",
+        "art. L. 2111-3",
+        "le 3e numéro",
+    ):
         assert not has_quantity(dated), dated

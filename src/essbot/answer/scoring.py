@@ -19,7 +19,9 @@ from essbot.text.sentences import LIST_MARKER, content_tokens, raw_sentences, sp
 from essbot.types import Passage, article_key
 
 NUMBER = re.compile(
-    r"\d|\b(deux|trois|quatre|cinq|six|sept|huit|neuf|dix|vingt|cent|mille|moitié|tiers)\b", re.IGNORECASE
+    r"\d|\b(deux|trois|quatre|cinq|six|sept|huit|neuf|dix|vingt|cent|mille|moitié|tiers)\b"
+    r"|\b(?:dizaine|douzaine|quinzaine|vingtaine|trentaine|quarantaine|cinquantaine|soixantaine|centaine|millier)s?\b",
+    re.IGNORECASE,
 )
 DATE = re.compile(
     r"\b(19|20)\d{2}\b|\b(janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|"
@@ -29,7 +31,7 @@ DATE = re.compile(
 # What is not a quantity although written with figures: dates, years, text and article numbers.
 _NOT_QUANTITY = re.compile(
     r"\b(?:\d{1,2}(?:er)?\s+)?(?:janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|"
-    r"décembre)(?:\s+\d{4})?\b|\b(?:19|20)\d{2}\b|n°\s*[\d/-]+(?:/\w+)?|\b(?:art(?:icle)?s?\.?\s+)?[LRD]\.?\s?\d+(?:-\d+)*",
+    r"décembre)(?:\s+\d{4})?\b|\b(?:19|20)\d{2}\b|\b\d+(?:e|è|ème|eme|er|ère|nd|nde)\b|n°\s*[\d/-]+(?:/\w+)?|\b(?:art(?:icle)?s?\.?\s+)?[LRD]\.?\s?\d+(?:-\d+)*",
     re.IGNORECASE,
 )
 
