@@ -71,7 +71,7 @@ def named_articles(question: str) -> list[str]:
     return numbers
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=1024)  # about 10 kB a passage
 def _token_set(text: str) -> frozenset[str]:
     """A passage's stems for de-duplication; the same popular passages come back question after question."""
     return frozenset(tokenize_french(text))

