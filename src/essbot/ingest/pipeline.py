@@ -3,8 +3,6 @@ documents that changed are written to the store (one transaction each)."""
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -17,26 +15,27 @@ import numpy as np
 
 from essbot import messages
 from essbot.config import Settings
-from essbot.errors import EssbotError, IndexIncompatibleError, IngestCancelledError, NothingIndexedError
+from essbot.errors import IndexIncompatibleError, IngestCancelledError, NothingIndexedError
 from essbot.index.protocol import ChunkStore
 from essbot.index.stores import open_store, replacing_store, store_exists, writing
 from essbot.ingest.clean import clean_document
-from essbot.ingest.distributed import describe_document, prepare_documents
 from essbot.ingest.isolation import IsolatedParser, ParsingCancelled
 from essbot.ingest.legi import chunk_legi, is_legi_path
-from essbot.ingest.legi_archive import digest_with_date
 from essbot.ingest.loaders import LoadedDocument, SkippedFile, load_document, parser_failure_reason
+from essbot.ingest.scan import (  # noqa: F401 - discover_files and file_sha256 are part of this module's API
+    Scan,
+    SkippedSource,
+    check_stop,
+    discover_files,
+    embedding_key,
+    file_sha256,
+    with_progress,
+)
 from essbot.ingest.split import split_into_chunks
 from essbot.types import Chunk, FileRecord
 
 if TYPE_CHECKING:  # the embedding stack (llama-index) is only imported when something must be embedded
     from essbot.index.embeddings import EssbotEmbedding
-
-
-@dataclass
-class SkippedSource:
-    source: str
-    reason: str
 
 
 @dataclass
@@ -72,34 +71,6 @@ class IngestReport:
             embedded=self.embedded,
             seconds=self.seconds,
         )
-
-
-def discover_files(paths: Sequence[Path]) -> list[tuple[Path, str]]:
-    """Files under the given paths with their `source` name (relative path; prefixed when several roots)."""
-    found: dict[str, Path] = {}
-    for root in paths:
-        if not root.exists():
-            raise EssbotError(messages.INGEST_PATH_MISSING.format(path=root))
-        prefix = f"{root.name}/" if len(paths) > 1 and root.is_dir() else ""
-        if root.is_file():
-            found[root.name] = root
-            continue
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "__")))
-            for name in sorted(filenames):
-                if not name.startswith((".", "~$")):
-                    path = Path(dirpath) / name
-                    found[prefix + path.relative_to(root).as_posix()] = path
-    return sorted(((path, source) for source, path in found.items()), key=lambda item: item[1])
-
-
-def file_sha256(path: Path) -> str:
-    """Content hash of a file, read in blocks (with the date recorded for an uploaded LEGI file)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest_with_date(path, digest.hexdigest())
 
 
 def cut_long_words(text: str, max_chars: int) -> str:
@@ -141,23 +112,6 @@ def chunk_document(path: Path, source: str, settings: Settings) -> tuple[LoadedD
 EMBED_GROUP_CHUNKS = 2_000
 
 
-def _check_stop(should_stop: Callable[[], bool]) -> None:
-    if should_stop():
-        raise IngestCancelledError(messages.INGEST_CANCELLED)
-
-
-def embedding_key(model_id: str, text: str) -> str:
-    return hashlib.sha256(f"{model_id}\x1f{text}".encode()).hexdigest()
-
-
-def _progress(iterable, total: int, desc: str, enabled: bool):  # type: ignore[no-untyped-def]
-    if not enabled:
-        return iterable
-    from tqdm import tqdm
-
-    return tqdm(iterable, total=total, desc=desc, unit="fichier" if "Analyse" in desc else "lot", leave=False)
-
-
 def embed_missing(
     texts: list[str],
     model: EssbotEmbedding,
@@ -170,9 +124,9 @@ def embed_missing(
     keys = {embedding_key(model.model_id, text): text for text in texts}
     todo = sorted((key for key in keys if key not in cache), key=lambda key: len(keys[key]))
     batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
-    for batch in _progress(batches, len(batches), messages.INGEST_EMBEDDING, progress and bool(batches)):
+    for batch in with_progress(batches, len(batches), messages.INGEST_EMBEDDING, progress and bool(batches)):
         if should_stop is not None:
-            _check_stop(should_stop)
+            check_stop(should_stop)
         for key, vector in zip(batch, model.encode_passages([keys[key] for key in batch]), strict=True):
             cache[key] = vector
     return len(todo)
@@ -227,8 +181,9 @@ def _ingest(
             stack.callback(old.close)
         same_splitter = old is not None and old.splitter == settings.splitter_signature() and not rebuild
         old_records = old.files() if old is not None else {}
-        scan = _Scan(parser, report, progress, stop, settings, ray_address)
+        scan = Scan(parser, progress, stop, settings, ray_address)
         records, new_chunks = scan.run(files, old_records if same_splitter else {})
+        report.indexed, report.skipped = scan.indexed, scan.skipped
         for source, record in records.items():
             if record.skipped:
                 report.skipped.append(SkippedSource(source, record.skipped))
@@ -264,80 +219,6 @@ def _open_previous(settings: Settings, model_id: str, rebuild: bool) -> ChunkSto
         store.close()
         return None
     return store
-
-
-class _Scan:
-    """The record of every file, and the chunks of those that are new or changed: parsed here by `parser`, or
-    parsed, split and embedded on Ray workers (`ray_address`), whose vectors are kept in `precomputed`."""
-
-    def __init__(
-        self,
-        parser: IsolatedParser,
-        report: IngestReport,
-        progress: bool,
-        stop: Callable[[], bool],
-        settings: Settings,
-        ray_address: str | None,
-    ) -> None:
-        self.parser, self.report, self.progress, self.stop = parser, report, progress, stop
-        self.settings, self.ray_address = settings, ray_address
-        self.precomputed: dict[str, np.ndarray] = {}  # by embedding key, vectors computed on Ray
-
-    def run(
-        self, files: list[tuple[Path, str]], old_records: dict[str, FileRecord]
-    ) -> tuple[dict[str, FileRecord], dict[str, list[Chunk]]]:
-        records: dict[str, FileRecord] = {}
-        new_chunks: dict[str, list[Chunk]] = {}
-        on_ray: list[tuple[Path, FileRecord]] = []
-        for path, source in _progress(files, len(files), messages.INGEST_SCANNING, self.progress):
-            _check_stop(self.stop)
-            stat = path.stat()
-            old = old_records.get(source)
-            if old and old.size == stat.st_size and old.mtime_ns == stat.st_mtime_ns:
-                records[source] = old
-                continue
-            digest = file_sha256(path)
-            if old and old.sha256 == digest:
-                records[source] = FileRecord(**{**old.__dict__, "mtime_ns": stat.st_mtime_ns})
-                continue
-            record = records[source] = FileRecord(source, digest, stat.st_size, stat.st_mtime_ns)
-            if self.ray_address is not None:
-                on_ray.append((path, record))
-                continue
-            try:
-                doc, chunks = self.parser.chunk(path, source)
-            except SkippedFile as skip:
-                record.skipped = skip.reason
-                continue
-            describe_document(record, doc, chunks)
-            self._keep(source, chunks, doc.skipped_parts, new_chunks)
-        if on_ray:
-            self._prepare_on_ray(on_ray, records, new_chunks)
-        self.report.indexed.sort()
-        return records, new_chunks
-
-    def _keep(
-        self, source: str, chunks: list[Chunk], skipped_parts: list[tuple[str, str]], new_chunks: dict[str, list[Chunk]]
-    ) -> None:
-        self.report.skipped.extend(SkippedSource(f"{source}:{part}", reason) for part, reason in skipped_parts)
-        new_chunks[source] = chunks
-        self.report.indexed.append(source)
-
-    def _prepare_on_ray(
-        self, on_ray: list[tuple[Path, FileRecord]], records: dict[str, FileRecord], new_chunks: dict[str, list[Chunk]]
-    ) -> None:
-        model_id = self.settings.embedding_model_id
-        prepared_files = prepare_documents(
-            on_ray, self.settings, self.ray_address or "", progress=self.progress, should_stop=self.stop
-        )
-        for prepared in prepared_files:
-            source = prepared.record.source
-            records[source] = prepared.record
-            if prepared.record.skipped or prepared.vectors is None:
-                continue
-            self._keep(source, prepared.chunks, prepared.skipped_parts, new_chunks)
-            for chunk, vector in zip(prepared.chunks, prepared.vectors, strict=True):
-                self.precomputed[embedding_key(model_id, chunk.embed_text)] = vector
 
 
 def _embedding_groups(new_chunks: dict[str, list[Chunk]]) -> list[list[str]]:
@@ -386,7 +267,7 @@ class _Writer:
             self.embedded += embed_missing(
                 texts, model, self.cache, self.settings.embedding_batch_size, self.progress, self.stop
             )
-            _check_stop(self.stop)
+            check_stop(self.stop)
             for source in group:
                 chunks = new_chunks[source]
                 vectors = np.stack([self.cache[embedding_key(model.model_id, c.embed_text)] for c in chunks])
@@ -420,7 +301,7 @@ def _build_new_store(
             if record.skipped:
                 new.put_document(record, [], np.zeros((0, model.dim), dtype=np.float32))
         writer.put(new, {"old": reuse}, records, new_chunks)
-        _check_stop(stop)
+        check_stop(stop)
         total = new.stats().chunks
         if old is not None:
             old.close()

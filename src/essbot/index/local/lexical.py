@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections import Counter
 from collections.abc import Sequence
 
 from essbot.index.protocol import Filters
@@ -103,7 +102,8 @@ def lexical_search(
     for row_id, chunk_id, text in rows:
         tokens = text.split()
         norm = K1 * (1 - B + B * len(tokens) / average_length)
-        frequencies = Counter(tokens)
+        # Only the question's few stems are counted (in C), not every stem of the chunk.
+        frequencies = {stem: tokens.count(stem) for stem in idf}
         score = sum(weight * frequencies[stem] / (frequencies[stem] + norm) for stem, weight in idf.items())
         if score > 0:
             scored.append((-score, row_id, chunk_id))
