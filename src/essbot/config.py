@@ -87,7 +87,7 @@ class Settings:
     abstain_min_coverage: float = 0.26  # chosen on the dev splits (evals/calibrate_abstention.py)
     abstain_min_sentence: float = 0.28
     abstain_min_dense: float = -1.0  # < 0: the floor calibrated for the embedding model, if any
-    extractive_min_ratio: float = 0.75  # extra sentences must score this share of the best one
+    extractive_min_ratio: float = 0.65  # extra sentences must score this share of the best one (chosen on dev)
     extractive_max_sentences: int = 3
     extractive_max_words: int = 110
     weights_refresh_s: float = 5.0  # how often an Assistant checks whether another process changed the corpus
