@@ -2,8 +2,10 @@
 
 A sentence scores by the weighted share of the question's words it contains (its headings count for less),
 with small bonuses for the passage's rank and for the expected shape of the answer (a figure, a date, a
-definition, a body or person, « Oui »/« Non » for a closed question). Date stamps, file notes and fragments
-(unbalanced quotes, a clause left open by a page break) are never answer sentences.
+definition, a body or person, « Oui »/« Non » for a closed question, the opening of an article the question names)
+and, with the `sentence_vectors` setting, for its dense similarity to the question (answer/evidence.py).
+Date stamps, file notes and fragments (unbalanced quotes, a clause left open by a page break) are never answer
+sentences.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ DATE = re.compile(
 # What is not a quantity although written with figures: dates, years, text and article numbers.
 _NOT_QUANTITY = re.compile(
     r"\b(?:\d{1,2}(?:er)?\s+)?(?:janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|"
-    r"décembre)(?:\s+\d{4})?\b|\b(?:19|20)\d{2}\b|\b\d+(?:e|è|ème|eme|er|ère|nd|nde)\b|n°\s*[\d/-]+(?:/\w+)?|\b(?:art(?:icle)?s?\.?\s+)?[LRD]\.?\s?\d+(?:-\d+)*",
+    r"décembre)(?:\s+\d{4})?\b"  # a date
+    r"|\b(?:19|20)\d{2}\b|\b\d+(?:e|è|ème|eme|er|ère|nd|nde)\b"  # a year, an ordinal
+    r"|n°\s*[\d/-]+(?:/\w+)?|\b(?:art(?:icle)?s?\.?\s+)?[LRD]\.?\s?\d+(?:-\d+)*",  # a text or article number
     re.IGNORECASE,
 )
 
@@ -378,6 +382,6 @@ def score_sentences(
                 score *= 0.6  # an introduction to a list reads poorly on its own
             scored.append(ScoredSentence(score, rank, position, parts, _has_shape(kind, " ".join(parts))))
     if evidence is not None and scored:
-        extra = evidence(query, [s.parts[-1] for s in scored])
-        scored = [replace(s, score=s.score + bonus) for s, bonus in zip(scored, extra, strict=True)]
+        dense = evidence(query, [s.parts[-1] for s in scored])
+        scored = [replace(s, score=s.score + extra) for s, extra in zip(scored, dense, strict=True)]
     return sorted(scored, key=lambda s: -s.score)
