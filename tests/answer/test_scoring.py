@@ -210,3 +210,16 @@ def test_a_quantity_is_not_a_date_or_a_text_number() -> None:
         "le 3e numéro",
     ):
         assert not has_quantity(dated), dated
+
+
+def test_a_conclusion_keeps_the_reason_it_is_drawn_from() -> None:
+    best = _best(
+        "Puis-je louer la salle des fêtes à une association pour un euro ?",
+        (
+            "La salle des fêtes appartient au domaine privé de la commune. Louer la salle des fêtes à une "
+            "association pour un euro est donc possible si le conseil municipal le décide.",
+            "Salles communales",
+            None,
+        ),
+    )
+    assert best.startswith("La salle des fêtes appartient au domaine privé") and "est donc possible" in best

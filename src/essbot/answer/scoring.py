@@ -69,6 +69,8 @@ _DEFINES = re.compile(
 )
 _YES_NO_START = re.compile(r"^(?:oui|non)\b", re.IGNORECASE)
 # Sentences that lean on the previous one: "Il…", "Ces structures…", "Ce dispositif…".
+# A conclusion drawn from the sentence before: « … n'est donc pas possible », « Par conséquent, … ».
+_CONCLUDES = re.compile(r"\bdonc\b|^(?:par conséquent|dès lors|ainsi|c['’]est pourquoi)\b", re.IGNORECASE)
 _PRONOUN_START = re.compile(
     r"^(il|elle|ils|elles|celui-ci|celle-ci|ceux-ci|celles-ci|ce dernier|cette dernière|ces|cette|cet"
     r"|ce(?! qu| dont))\b",
@@ -300,6 +302,8 @@ def _parts(sentences: list[tuple[str, bool]], position: int) -> tuple[str, ...]:
         # Keep the antecedent of "Il", "Elle"…: the nearest earlier sentence that names its subject.
         antecedent = next((s for s, _ in reversed(sentences[:position]) if not _PRONOUN_START.match(s)), "")
         return (antecedent, sentence) if antecedent else (sentence,)
+    if position and _CONCLUDES.search(sentence) and not sentences[position - 1][0].rstrip().endswith((":", "?")):
+        return (sentences[position - 1][0], sentence)  # « … n'est donc pas possible »: the reason comes first
     if position and _SHORT_ANSWER.match(sentences[position - 1][0]):
         # « Oui. » answers only with what follows it: « Oui, une commune peut… » as one cited sentence.
         word = sentences[position - 1][0].strip(" .!")
