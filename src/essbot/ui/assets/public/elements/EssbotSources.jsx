@@ -57,7 +57,8 @@ function Preview({ card, labels }) {
 
 // The view opens at its #extrait anchor; if the frame's width changes afterwards (the card was still opening, the
 // page got a scrollbar), the text reflows and the passage moves away: the frame is then reloaded, which re-anchors
-// it (the sandboxed view runs no script of its own, so the parent does this).
+// it (the sandboxed view runs no script of its own, so the parent does this). Never while a keyboard user is in the
+// frame: reloading it would drop their focus on the page's body.
 function DocumentFrame({ card, labels }) {
   const frame = useRef(null);
   useEffect(() => {
@@ -69,7 +70,10 @@ function DocumentFrame({ card, labels }) {
       if (Math.abs(element.clientWidth - width) < 2) return;
       width = element.clientWidth;
       clearTimeout(timer);
-      timer = setTimeout(() => { element.src = address(card.preview); }, 150);
+      timer = setTimeout(() => {
+        if (element.getRootNode().activeElement === element) return;
+        element.src = address(card.preview);
+      }, 150);
     });
     observer.observe(element);
     return () => { observer.disconnect(); clearTimeout(timer); };
