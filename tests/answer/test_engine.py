@@ -170,3 +170,23 @@ def test_term_weights_follow_a_corpus_changed_by_another_process(
     ingest([docs], settings, embedding=embedding)  # another writer: the replica is not told
     replica.ask("Qu'est-ce qu'une ressourcerie ?")
     assert replica.weights("ressourcer") < replica.weights.unknown  # the new stem is known now
+
+
+def test_sentences_are_scored_once_per_answer(assistant: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The abstention check and the extractive answer share one scoring of the passages' sentences."""
+    import essbot.answer.abstain as abstain
+    import essbot.answer.engine as engine
+    import essbot.answer.generators as generators
+
+    calls: list[str] = []
+    real = engine.score_sentences
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    for module in (abstain, engine, generators):
+        monkeypatch.setattr(module, "score_sentences", counted)
+    alone = assistant.ask("Qui délivre l'agrément ESUS ?")
+    assert not alone.abstained and alone.citations
+    assert calls == ["Qui délivre l'agrément ESUS ?"]

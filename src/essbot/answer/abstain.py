@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from essbot import messages
-from essbot.answer.scoring import score_sentences
+from essbot.answer.scoring import ScoredSentence, score_sentences
 from essbot.answer.weights import TermWeights
 from essbot.config import Settings
 from essbot.retrieve import named_articles
@@ -93,15 +93,23 @@ def dense_floor(settings: Settings, model_id: str) -> float:
 
 
 def abstention_features(
-    question: str, query: str, passages: Sequence[Passage], weights: TermWeights
+    question: str,
+    query: str,
+    passages: Sequence[Passage],
+    weights: TermWeights,
+    ranked: Sequence[ScoredSentence] | None = None,
 ) -> tuple[dict[str, float], tuple[str, ...]]:
-    """The abstention signals, and the question's named terms missing from the best passages."""
+    """The abstention signals, and the question's named terms missing from the best passages.
+
+    `ranked`: the passages' sentences as `score_sentences` scores them, when the caller has them already."""
     # A follow-up is covered when the passage holds its contextual form or, at least, its own words.
     wanted = [content_tokens(query)] + ([content_tokens(question)] if query != question else [])
     top = passages[:5]
     evidence = [content_tokens(p.chunk.embed_text) for p in top]
     coverage = max((weights.coverage(w, tokens) for w in wanted for tokens in evidence), default=0.0)
-    shaped = [s.score for s in score_sentences(question, query, top, weights) if s.has_shape]
+    if ranked is None:
+        ranked = score_sentences(question, query, top, weights)
+    shaped = [s.score for s in ranked if s.has_shape and s.passage_rank < len(top)]
     dense_scores = [p.dense_score for p in passages if p.dense_score is not None]
     found = frozenset().union(*evidence[:3]) if evidence else frozenset()
     missing = tuple(term for term in named_terms(question) if term not in found and weights.is_rare(term))
@@ -121,15 +129,17 @@ def should_abstain(
     weights: TermWeights,
     settings: Settings,
     min_dense: float = 0.0,
+    ranked: Sequence[ScoredSentence] | None = None,
 ) -> AbstentionCheck:
-    """Abstain when the best passages do not hold an answer to the question."""
+    """Abstain when the best passages do not hold an answer to the question (`ranked`: see
+    `abstention_features`)."""
     if is_probably_not_french(question):
         return AbstentionCheck(True, "language")
     if not content_tokens(query):
         return AbstentionCheck(True, "empty")
     if not passages:
         return AbstentionCheck(True, "no_passage")
-    features, missing = abstention_features(question, query, passages, weights)
+    features, missing = abstention_features(question, query, passages, weights, ranked)
     if names_retrieved_article(question, passages):
         # « Que prévoit l'article L. 1611-4 ? »: the article itself is the answer, whatever its wording.
         reason = ""

@@ -20,6 +20,7 @@ from essbot.answer.generators import ExtractiveGenerator, GenerationRequest, cre
 from essbot.answer.prompts import says_not_found
 from essbot.answer.provenance import stale_caution
 from essbot.answer.safety import check_text
+from essbot.answer.scoring import ScoredSentence, score_sentences
 from essbot.answer.types import Answer, Message
 from essbot.answer.weights import TermWeights
 from essbot.config import Settings, load_settings
@@ -150,8 +151,8 @@ class Assistant:
         k: int | None,
         filters: Mapping[str, Any] | None,
         timings: dict[str, float] | None = None,
-    ) -> tuple[str, list[Message], str, list[Passage], AbstentionCheck]:
-        """Validate, condense a follow-up, retrieve, and decide whether to abstain."""
+    ) -> tuple[str, list[Message], str, list[Passage], AbstentionCheck, list[ScoredSentence]]:
+        """Validate, condense a follow-up, retrieve, score the passages' sentences, decide whether to abstain."""
         question = self._validate(question)
         turns = bound_history(parse_history(history), self.settings)
         self._refresh_weights()
@@ -164,8 +165,10 @@ class Assistant:
             return found
 
         query, passages = resolve_query(question, turns, search, self.weights, self.policy, self._rewrite_with_llm)
-        check = should_abstain(question, query, passages, self.weights, self.settings, self.min_dense)
-        return question, turns, query, passages, check
+        # Scored once, for the abstention check and the extractive answer.
+        ranked = score_sentences(question, query, passages, self.weights) if passages else []
+        check = should_abstain(question, query, passages, self.weights, self.settings, self.min_dense, ranked)
+        return question, turns, query, passages, check, ranked
 
     def retrieve(
         self,
@@ -175,7 +178,7 @@ class Assistant:
         filters: Mapping[str, Any] | None = None,
     ) -> tuple[str, list[Passage], AbstentionCheck]:
         """Retrieval and the abstention decision, without generation (used by evals and the UI)."""
-        _, _, query, passages, check = self._prepare(question, history, k, filters)
+        _, _, query, passages, check, _ = self._prepare(question, history, k, filters)
         return query, passages, check
 
     # --- answering ------------------------------------------------------------------------------
@@ -193,13 +196,13 @@ class Assistant:
         """
         started = time.perf_counter()
         timings: dict[str, float] = {}
-        question, turns, query, passages, check = self._prepare(question, history, k, filters, timings)
+        question, turns, query, passages, check, ranked = self._prepare(question, history, k, filters, timings)
         if check.abstain:
             yield check.message
             yield self._finish(question, check.message, True, [], passages, timings, started)
             return
 
-        request = GenerationRequest(question, query, passages, turns)
+        request = GenerationRequest(question, query, passages, turns, ranked)
         generate_started = time.perf_counter()
         parts: list[str] = []
         verifier = CitationVerifier(passages)

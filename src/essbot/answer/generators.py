@@ -7,14 +7,14 @@ the engine verifies and renumbers them afterwards. Adding a generator is one cla
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
 from essbot import messages
 from essbot.answer.evidence import SentenceVectors
 from essbot.answer.prompts import build_messages
-from essbot.answer.scoring import ScoredSentence, score_sentences
+from essbot.answer.scoring import ScoredSentence, add_evidence, score_sentences
 from essbot.answer.types import Message
 from essbot.answer.weights import TermWeights
 from essbot.config import Settings
@@ -29,6 +29,9 @@ class GenerationRequest:
     query: str  # standalone version used for retrieval (differs for follow-ups)
     passages: list[Passage]
     history: list[Message] = field(default_factory=list)
+    # The passages' sentences scored without sentence vectors (`score_sentences`), when the caller has them
+    # already (the abstention check scores them too): computed again when absent.
+    ranked: Sequence[ScoredSentence] | None = None
 
 
 class Generator(Protocol):
@@ -71,7 +74,10 @@ class ExtractiveGenerator:
 
     def select(self, request: GenerationRequest) -> list[ScoredSentence]:
         bonuses = self.evidence.bonuses if self.evidence is not None else None
-        ranked = score_sentences(request.question, request.query, request.passages, self.weights, bonuses)
+        if request.ranked is None:
+            ranked = score_sentences(request.question, request.query, request.passages, self.weights, bonuses)
+        else:
+            ranked = add_evidence(request.query, request.ranked, bonuses)
         if not ranked:
             return []
         best = ranked[0]

@@ -385,6 +385,13 @@ def score_sentences(
             elif sentence.rstrip().endswith(":") and len(parts) == 1:
                 score *= 0.6  # an introduction to a list reads poorly on its own
             scored.append(ScoredSentence(score, rank, position, parts, _has_shape(kind, " ".join(parts))))
+    return add_evidence(query, scored, evidence)
+
+
+def add_evidence(
+    query: str, scored: Sequence[ScoredSentence], evidence: Callable[[str, Sequence[str]], list[float]] | None
+) -> list[ScoredSentence]:
+    """The sentences best first, after adding `evidence`'s bonus to each (none: the lexical order)."""
     if evidence is not None and scored:
         dense = evidence(query, [s.parts[-1] for s in scored])
         scored = [replace(s, score=s.score + extra) for s, extra in zip(scored, dense, strict=True)]
