@@ -20,6 +20,7 @@ import numpy as np
 
 from essbot.answer.abstain import FEATURES, abstention_features
 from essbot.answer.engine import Assistant
+from essbot.errors import IndexNotFoundError
 from essbot.evaluation.gold import load_gold
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,15 +37,20 @@ def collect(index_root: Path) -> tuple[np.ndarray, np.ndarray, list[str]]:
     rows, labels, ids = [], [], []
     assistants: dict[str, Assistant] = {}
     for name, index in SETS.items():
-        if not (index_root / index / "manifest.json").is_file():
-            print(f"{name}: index {index_root / index} absent, jeu ignoré")
-            continue
-        assistant = assistants.setdefault(index, Assistant.load(index_root / index))
+        if index not in assistants:
+            try:
+                assistants[index] = Assistant.load(index_root / index)
+            except IndexNotFoundError:
+                print(f"{name}: index {index_root / index} absent, jeu ignoré")
+                continue
+        assistant = assistants[index]
         for item in load_gold(ROOT / "evals" / f"{name}.jsonl"):
             if item.split != "dev":
                 continue
-            question, _, query, passages, _ = assistant._prepare(item.question, item.history_dicts(), None, None)
-            features, _ = abstention_features(question, query, passages, assistant.weights)
+            question, _, query, passages, _, ranked = assistant._prepare(
+                item.question, item.history_dicts(), None, None
+            )
+            features, _ = abstention_features(question, query, passages, assistant.weights, ranked)
             rows.append([features[f] for f in FEATURES])
             labels.append(1 if item.answerable else 0)
             ids.append(item.id)

@@ -167,6 +167,41 @@ def test_a_pronoun_in_the_same_clause_as_the_subject_points_outside(question: st
     assert analyse_question(question).leans
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Un CCAS peut-il lui verser une aide ?",
+        "Une régie de quartier peut-elle s'en servir ?",
+        "Comment une association peut-elle en bénéficier ?",
+        "Notre syndicat mixte peut-il la signer ?",
+    ],
+)
+def test_an_object_pronoun_beside_a_subject_names_something_only_the_conversation_holds(question: str) -> None:
+    shape = analyse_question(question)
+    assert shape.has_subject and shape.points_out, shape
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Comment la métropole peut-elle financer une recyclerie ?",  # « la » is an article here
+        "Depuis quand les crèches doivent-elles afficher leurs tarifs ?",
+        "Une commune peut-elle en 2027 adhérer à une coopérative ?",  # « en » before a year: a preposition
+        "Une commune peut-elle en Bretagne adhérer à une coopérative ?",
+    ],
+)
+def test_articles_and_prepositions_are_not_object_pronouns(question: str) -> None:
+    assert not analyse_question(question).points_out
+
+
+def test_an_object_pronoun_takes_its_referent_from_the_conversation(default_assistant: Assistant) -> None:
+    """Asked alone, « Une SCOP peut-elle l'obtenir ? » is about SCOP; after a question on the agrément ESUS, the
+    « l' » is the agrément: the contextual search wins even though the question names a subject."""
+    history = [{"role": "user", "content": "Qu'est-ce que l'agrément ESUS ?"}, {"role": "assistant", "content": "…"}]
+    answer = default_assistant.ask("Une SCOP peut-elle l'obtenir ?", history=history)
+    assert answer.retrieved[0].chunk.source.startswith("fiche-agrement-esus")
+
+
 def test_a_pronoun_across_a_clause_boundary_points_to_the_question_itself() -> None:
     assert analyse_question("Qu'est-ce qu'une CAE et comment la financer ?").standalone
 

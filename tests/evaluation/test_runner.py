@@ -21,6 +21,31 @@ def test_recording_retriever_returns_what_a_plain_search_returns(tiny_assistant:
     assert len(recording.last_ranking) >= len(passages)
 
 
+def test_the_ranking_scored_is_the_one_the_answer_used_not_the_last_search(tiny_assistant: Assistant) -> None:
+    """A follow-up may be searched with its context and then alone: hit@1 must judge the search that was used."""
+    recording = RecordingRetriever(tiny_assistant.retriever, "hybrid", depth=10)
+    used = recording.search("capital d'une SCIC détenu par une collectivité", k=3)
+    recording.search("Qui délivre l'agrément entreprise solidaire d'utilité sociale ?", k=3)
+    assert recording.last_ranking[0].chunk.chunk_id != used[0].chunk.chunk_id
+    assert recording.ranking_for(used)[0].chunk.chunk_id == used[0].chunk.chunk_id
+    recording.clear()
+    assert recording.ranking_for(used) == []
+
+
+def test_responses_of_follow_ups_rank_the_passages_of_their_answer(default_assistant: Assistant) -> None:
+    """« Une coopérative peut-elle l'obtenir ? » is searched with its context, then alone; the context wins."""
+    from essbot.evaluation.gold import parse_row
+
+    responder = AssistantResponder(default_assistant)
+    history = [{"role": "user", "content": "Qu'est-ce que l'agrément ESUS ?"}, {"role": "assistant", "content": "…"}]
+    for question in ("Une coopérative peut-elle l'obtenir ?", "Et combien de temps dure-t-il ?"):
+        item = parse_row({"id": "x", "question": question, "history": history, "answerable": False})
+        response = responder.respond(item)
+        assert response.answer is not None and response.answer.retrieved
+        used = [p.chunk.chunk_id for p in response.answer.retrieved]
+        assert [p.chunk.chunk_id for p in response.ranking[: len(used)]] == used
+
+
 @pytest.mark.parametrize("mode", ["dense", "bm25"])
 def test_recording_retriever_forces_its_mode(tiny_assistant: Assistant, mode: str) -> None:
     recording = RecordingRetriever(tiny_assistant.retriever, mode)

@@ -55,11 +55,22 @@ _NOUN_PHRASE = re.compile(
     r"|\b(?-i:[A-ZÉÈ][A-ZÉÈ0-9]{1,})\b",
     _I,
 )
-_OBJECT_CLITIC = re.compile(
-    r"\b(?:qui|comment|où|quand|pourquoi|on|je|nous|vous|ne|n['’])\s+(?:(?:le|la|les|lui|leur|en|y)\b|l['’])(?=\s*\w)"
-    # after an inversion, « le/la/les/l' » is a clitic only before an infinitive (« peut-elle l'obtenir »), an
-    # article before a noun (« accompagne-t-elle les communes »)
-    r"|-(?:t-)?(?:on|il|elle|ils|elles|je)\s+(?:(?:lui|leur|en|y)\b|(?:le\s+|la\s+|les\s+|l['’])"
+# « en » before a figure or a capital is a preposition (« peut-elle en 2026… », « en France »), not a clitic.
+_EN = r"en(?!\s*(?:\d|(?-i:[A-ZÉ])))"
+_CLITIC_HOSTS = r"\b(?:qui|comment|où|quand|pourquoi|on|je|nous|vous|ne|n['’])\s+"
+# An -er/-ir infinitive (not a noun in -ier): after « le/la/les/l' » or « leur », what tells a pronoun
+# (« de leur verser ») from an article or a possessive (« de la chambre », « de leur actif »).
+_INFINITIVE = r"(?!\w*ier\b)\w+(?:er|ir)\b"
+# « Qui le délivre ? », « Comment la contacter ? » (but also « quand les cantines… »: an article, see below).
+_WORD_CLITIC = re.compile(_CLITIC_HOSTS + rf"(?:(?:le|la|les|lui|leur|y|{_EN})\b|l['’])(?=\s*\w)", _I)
+# The same without the ambiguous articles: « le/la/les/l' » only before an -er/-ir infinitive.
+_CLEAR_WORD_CLITIC = re.compile(
+    _CLITIC_HOSTS + rf"(?:(?:lui|y|{_EN})\b|(?:leur\s+|le\s+|la\s+|les\s+|l['’]){_INFINITIVE})", _I
+)
+# After an inversion, « le/la/les/l' » is a clitic only before an infinitive (« peut-elle l'obtenir »), an article
+# before a noun (« accompagne-t-elle les communes »).
+_INVERSION_OBJECT = re.compile(
+    rf"-(?:t-)?(?:on|il|elle|ils|elles|je)\s+(?:(?:lui|y|{_EN})\b|leur\s+{_INFINITIVE}|(?:le\s+|la\s+|les\s+|l['’])"
     r"(?!\w*ier\b)\w+(?:er|ir|re|oir)\b)",
     _I,
 )
@@ -67,8 +78,8 @@ _OBJECT_CLITIC = re.compile(
 # articles; after « la »/« l' » only -er/-ir infinitives count (« de la chambre » is a noun phrase).
 _INFINITIVE_CLITIC = re.compile(
     r"\b(?:de|à)\s+(?:le|les)\s+\w{3,}"
-    r"|\b(?:pour|de|d['’]|à|sans)\s*(?:lui|leur|en|y)\s+\w{3,}"
-    r"|\b(?:pour|de|à|sans)\s+(?:le\s+|la\s+|l['’])(?!\w*ier\b)\w+(?:er|ir)\b",
+    rf"|\b(?:pour|de|d['’]|à|sans)\s*(?:(?:lui|y|{_EN})\s+\w{{3,}}|leur\s+{_INFINITIVE})"
+    rf"|\b(?:pour|de|à|sans)\s+(?:le\s+|la\s+|l['’]){_INFINITIVE}",
     _I,
 )
 _DEMONSTRATIVE = re.compile(
@@ -99,6 +110,7 @@ class QuestionShape:
     has_subject: bool  # names what it is about
     leans: bool  # a pronoun, demonstrative or third-person possessive points outside the question
     elliptic: bool  # a connective and no question of its own: « Et pour une SCOP ? »
+    points_out: bool = False  # an object clitic names something the question does not: « peut-elle l'obtenir ? »
 
     @property
     def standalone(self) -> bool:
@@ -115,23 +127,24 @@ def subject_terms(text: str) -> list[str]:
     return list(seen)
 
 
-def _leaning_position(text: str) -> int | None:
-    """Where the first word pointing outside the question ends, if any."""
-    positions = []
+# Object and reflexive clitics (« peut-elle l'obtenir », « lui verser », « s'y joindre ») never stand for the
+# subject of their own clause: in the same clause as the question's subject, they name something outside it.
+_OBJECT_PATTERNS = (_CLEAR_WORD_CLITIC, _INVERSION_OBJECT, _INFINITIVE_CLITIC, _REFLEXIVE_CLITIC)
+_OTHER_PATTERNS = (_WORD_CLITIC, _FREE_SUBJECT_PRONOUN, _DEMONSTRATIVE, _POSSESSIVE)
+
+
+def _first_end(patterns: Sequence[re.Pattern[str]], text: str) -> int | None:
+    return min((match.end() for pattern in patterns if (match := pattern.search(text))), default=None)
+
+
+def _leaning_positions(text: str) -> tuple[int | None, int | None]:
+    """Where the first word pointing outside the question ends, and where the first object clitic ends."""
     without_impersonal = _IMPERSONAL.sub(lambda m: " " * len(m.group(0)), text)
-    for pattern in (
-        _FREE_SUBJECT_PRONOUN,
-        _OBJECT_CLITIC,
-        _INFINITIVE_CLITIC,
-        _REFLEXIVE_CLITIC,
-        _DEMONSTRATIVE,
-        _POSSESSIVE,
-    ):
-        if match := pattern.search(without_impersonal):
-            positions.append(match.end())
+    objects = _first_end(_OBJECT_PATTERNS, without_impersonal)
+    positions = [p for p in (objects, _first_end(_OTHER_PATTERNS, without_impersonal)) if p is not None]
     if (match := _INVERSION_CLITIC.search(without_impersonal)) and not _NOUN_PHRASE.search(text[: match.start()]):
         positions.append(match.end())
-    return min(positions, default=None)
+    return min(positions, default=None), objects
 
 
 def _strong_subject_position(text: str) -> int | None:
@@ -152,15 +165,18 @@ def analyse_question(question: str) -> QuestionShape:
     strong = _strong_subject_position(text)
     qualified = _QUALIFIED_NP.search(text)
     has_subject = strong is not None or bool(qualified)
-    leaning = _leaning_position(text)
+    leaning, objects = _leaning_positions(text)
     if qualified and (strong is None or qualified.start() < strong):
         strong = qualified.start()
-    # « Qu'est-ce qu'un PTCE et comment le financer ? »: across a clause boundary, the pronoun points back to the
-    # question's own subject; in one clause (« Une entreprise peut-elle l'obtenir ? ») it points outside.
-    internal = strong is not None and leaning is not None and strong < leaning
-    internal = internal and bool(_CLAUSE_BOUNDARY.search(text[strong:leaning]))
-    leans = leaning is not None and not internal
-    return QuestionShape(has_subject, leans, elliptic)
+
+    def outside(position: int | None) -> bool:
+        """« Qu'est-ce qu'un PTCE et comment le financer ? »: across a clause boundary, the pronoun points back
+        to the question's own subject; in one clause (« Une entreprise peut-elle l'obtenir ? ») it points out."""
+        if position is None:
+            return False
+        return strong is None or strong >= position or not _CLAUSE_BOUNDARY.search(text[strong:position])
+
+    return QuestionShape(has_subject, outside(leaning), elliptic, outside(objects))
 
 
 def _bounded(text: str) -> str:
@@ -212,6 +228,7 @@ class FollowupPlan:
     certain: bool = False  # use the contextual query without comparing it with the standalone search
     leans: bool = False  # the question points outside itself (pronoun, ellipsis)
     has_subject: bool = False  # the question names something of its own
+    points_out: bool = False  # besides its own subject, it is about something only the conversation names
 
 
 def plan_followup(question: str, history: Sequence[Message]) -> FollowupPlan:
@@ -228,9 +245,13 @@ def plan_followup(question: str, history: Sequence[Message]) -> FollowupPlan:
     if shape.elliptic and subject_terms(question):
         contextual = _substitute(subject, subject_terms(question))
         return FollowupPlan(contextual if contextual != subject else f"{subject} {rest}", leans=True)
-    # A pronoun with nothing in the question to point to can only point to the conversation.
-    certain = shape.leans and not shape.has_subject
-    return FollowupPlan(f"{subject} {rest}", certain, shape.leans or shape.elliptic, shape.has_subject)
+    # A pronoun with nothing in the question to point to can only point to the conversation; so does an object
+    # pronoun in its subject's clause (« Une SCOP peut-elle l'obtenir ? »): what it names is not in the question,
+    # so the question's own words cannot be the measure (the passage about « l' » need not name the SCOP).
+    certain = (shape.leans and not shape.has_subject) or shape.points_out
+    return FollowupPlan(
+        f"{subject} {rest}", certain, shape.leans or shape.elliptic, shape.has_subject, shape.points_out
+    )
 
 
 def _own_found(question: str, passages: Sequence[Passage]) -> tuple[frozenset[str], frozenset[str]]:

@@ -39,7 +39,10 @@ class Judge(Protocol):
 
 
 class RecordingRetriever(HybridRetriever):
-    """The retriever of an index, forced to one mode, that remembers the ranking to depth 10 of its last search.
+    """The retriever of an index, forced to one mode, that remembers the rankings to depth 10 of its searches.
+
+    A follow-up may be searched twice (alone and with its context, see `resolve_query`): `ranking_for` gives the
+    ranking of the search whose passages the answer actually used, not merely the last one.
 
     With the default settings (candidates >= 30, no re-ranker) one deep search gives exactly the ranking a
     k-search would give (same candidate depth, sequential de-duplication): its first k passages are returned.
@@ -51,6 +54,18 @@ class RecordingRetriever(HybridRetriever):
         self.mode = mode
         self.depth = depth
         self.last_ranking: list[Passage] = []
+        self.rankings: list[list[Passage]] = []  # every search since `clear`, in order
+
+    def clear(self) -> None:
+        self.last_ranking, self.rankings = [], []
+
+    def ranking_for(self, used: Sequence[Passage]) -> list[Passage]:
+        """The recorded ranking that begins with the passages `used` (the last one if none does)."""
+        wanted = [p.chunk.chunk_id for p in used]
+        for ranking in reversed(self.rankings):
+            if [p.chunk.chunk_id for p in ranking[: len(wanted)]] == wanted:
+                return ranking
+        return self.last_ranking
 
     def search(
         self,
@@ -66,9 +81,11 @@ class RecordingRetriever(HybridRetriever):
         if self.reranker is None and max(candidates, 3 * k) == max(candidates, 3 * deep):
             ranking = super().search(question, deep, self.mode, filters, timings)
             self.last_ranking = ranking
+            self.rankings.append(ranking)
             return ranking[:k]
         passages = super().search(question, k, self.mode, filters, timings)
         self.last_ranking = super().search(question, deep, self.mode, filters) if deep > k else passages
+        self.rankings.append(self.last_ranking)
         return passages
 
 
@@ -85,7 +102,7 @@ class AssistantResponder:
         return cls(Assistant(HybridRetriever.open(settings), settings), mode)
 
     def respond(self, item: GoldItem) -> Response:
-        self.retriever.last_ranking = []
+        self.retriever.clear()
         started = time.perf_counter()
         try:
             answer = self.assistant.ask(item.question, item.history_dicts() or None, k=self.k)
@@ -97,7 +114,8 @@ class AssistantResponder:
                 item.question, exc.user_message, True, [], list(self.retriever.last_ranking[:5]), {"total": elapsed}
             )
             return Response(list(self.retriever.last_ranking), failed, elapsed, exc.user_message)
-        return Response(list(self.retriever.last_ranking), answer, answer.timings_ms.get("total", 0.0))
+        ranking = self.retriever.ranking_for(answer.retrieved)
+        return Response(list(ranking), answer, answer.timings_ms.get("total", 0.0))
 
 
 class RetrievalResponder:
