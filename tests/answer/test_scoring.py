@@ -4,6 +4,7 @@
 import pytest
 
 from essbot.answer.scoring import BODY, LEGAL_REFERENCE, MONEY, NUMBER, PERSON, is_fragment, is_metadata, question_kind
+from essbot.types import Chunk, Passage
 
 
 @pytest.mark.parametrize(
@@ -223,3 +224,63 @@ def test_a_conclusion_keeps_the_reason_it_is_drawn_from() -> None:
         ),
     )
     assert best.startswith("La salle des fêtes appartient au domaine privé") and "est donc possible" in best
+
+
+def test_the_words_asking_for_a_definition_are_not_the_term() -> None:
+    from essbot.answer.scoring import defined_term
+    from essbot.text.sentences import content_tokens
+
+    assert defined_term("Quelle est la définition juridique d'une régie de quartier ?") == content_tokens(
+        "régie de quartier"
+    )
+    assert defined_term("Que signifie le terme « tiers-lieu » ?") == content_tokens("tiers-lieu")
+    assert defined_term("Quelle définition ?") == content_tokens("définition")  # nothing else: kept as it is
+
+
+@pytest.mark.parametrize(
+    ("sentence", "defines"),
+    [
+        ("Constitue une régie, au sens du présent chapitre, toute exploitation directe d'un service.", True),
+        ("On entend par monnaie locale un titre de paiement circulant dans un territoire.", True),
+        ("La coopérative d'activité et d'emploi est une société qui accueille des entrepreneurs.", True),
+        ("Lorsque la régie est dissoute, son actif revient à la commune.", False),  # a condition
+        ("Si la commune est associée, elle siège au conseil.", False),
+        ("Elle est créée par délibération du conseil municipal.", False),  # a pronoun's, not the term's
+    ],
+)
+def test_a_defining_sentence_has_the_term_as_its_subject(sentence: str, defines: bool) -> None:
+    from essbot.answer.scoring import _DEFINING_SENTENCE
+
+    assert bool(_DEFINING_SENTENCE.match(sentence)) is defines
+
+
+def _passage(chunk_id: str, text: str, section: str = "Règles") -> Passage:
+    return Passage(Chunk(chunk_id, text, "texte.md", "Texte", None, section, "markdown"), 1.0)
+
+
+def test_a_passage_defining_the_term_comes_first_for_a_definition_question() -> None:
+    from essbot.answer.scoring import promote_definitions
+    from essbot.answer.weights import TermWeights
+
+    found = [
+        _passage("condition", "Lorsque la régie est dissoute, son actif revient à la commune."),
+        _passage("autre", "Le conseil municipal vote le budget annexe chaque année."),
+        _passage("definition", "Constitue une régie toute exploitation directe d'un service public par la commune."),
+    ]
+    weights = TermWeights({}, 1)
+    question = "Quelle est la définition légale d'une régie ?"
+    assert [p.chunk.chunk_id for p in promote_definitions(question, question, found, weights, 2)] == [
+        "definition",
+        "condition",
+    ]
+    other = "Que devient l'actif d'une régie ?"  # not a definition question: the retrieval order stands
+    assert [p.chunk.chunk_id for p in promote_definitions(other, other, found, weights, 2)] == ["condition", "autre"]
+
+
+def test_a_definition_answer_opens_on_the_defining_sentence_not_on_a_note_naming_the_definition() -> None:
+    best = _best(
+        "Quelle est la définition légale d'une régie ?",
+        ("La définition légale de la régie a été modifiée par la loi de 2019.", "Note", None),
+        ("Constitue une régie toute exploitation directe d'un service public par la commune.", "Article 3", None),
+    )
+    assert best.startswith("Constitue une régie")

@@ -20,7 +20,7 @@ from essbot.answer.generators import ExtractiveGenerator, GenerationRequest, cre
 from essbot.answer.prompts import says_not_found
 from essbot.answer.provenance import stale_caution
 from essbot.answer.safety import check_text
-from essbot.answer.scoring import ScoredSentence, score_sentences
+from essbot.answer.scoring import ScoredSentence, promote_definitions, question_kind, score_sentences
 from essbot.answer.types import Answer, Message
 from essbot.answer.weights import TermWeights
 from essbot.config import Settings, load_settings
@@ -158,11 +158,15 @@ class Assistant:
         self._refresh_weights()
         searched: dict[str, float] = {}
 
+        wanted = k or self.settings.top_k
+        # « Qu'est-ce que… ? »: a passage defining the term is looked for a little deeper (promote_definitions).
+        depth = max(wanted, self.settings.definition_depth) if question_kind(question) == "definition" else wanted
+
         def search(text: str) -> list[Passage]:
-            found = self.retriever.search(text, k=k, filters=filters, timings=searched)
+            found = self.retriever.search(text, k=depth, filters=filters, timings=searched)
             if timings is not None:
                 timings["retrieve"] = timings.get("retrieve", 0.0) + searched["retrieve"]
-            return found
+            return promote_definitions(question, text, found, self.weights, wanted)
 
         query, passages = resolve_query(question, turns, search, self.weights, self.policy, self._rewrite_with_llm)
         # Scored once, for the abstention check and the extractive answer.

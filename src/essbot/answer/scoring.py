@@ -323,6 +323,20 @@ def _parts(sentences: list[tuple[str, bool]], position: int) -> tuple[str, ...]:
 _ANNOUNCES = re.compile(rf"^(?![^:]*\b(?:{_INTERROGATIVE}|est-ce)\b)[^:?]{{12,}} : ", re.IGNORECASE)
 _ARTICLE_OPENING = 0.4
 _HEAD_WORDS = 12
+# The words that ask for a definition (« la définition légale de… », « que désigne le terme… », « au sens
+# juridique »): they name no term, and a defining sentence does not repeat them.
+_ASKING_FOR_DEFINITION = (
+    "définition définit définie légale sens terme notion désigne signifie appelle entend juridique exacte précise "
+    "officielle mot expression"
+)
+
+
+def defined_term(query: str) -> frozenset[str]:
+    """The content words of a definition question without the words that ask for a definition."""
+    wanted = content_tokens(query)
+    return (wanted - content_tokens(_ASKING_FOR_DEFINITION)) or wanted
+
+
 _TERM_HEADING_WORDS = 6
 
 
@@ -339,6 +353,47 @@ def _definition_bonus(
     return 0.15 + (0.25 if weights.coverage(wanted, head) >= 0.5 else 0.0)
 
 
+# A sentence that defines its subject: « Constituent des subventions… », « On entend par… », « La SCIC est… »,
+# not « Lorsque la subvention est affectée… » (a condition) nor « Elle est… » (a pronoun's).
+_DEFINING_SENTENCE = re.compile(
+    r"^(?:(?:constitue|constituent|est considérée?|sont considérée?s|on entend par|on appelle|on désigne"
+    r"|est dénommée?|sont dénommée?s)\b"
+    r"|(?!(?:lorsqu\w*|si|s['’]il|quand|dès|sauf|en|pour|dans|après|avant|depuis|par|sur|sous|chaque|tout|toute|tous"
+    r"|toutes|ce|cet|cette|ces|il|elle|ils|elles|cela)\b)"
+    r"[^\s,;:]+(?:\s+[^\s,;:]+){0,7}?\s+(?:est|sont|désigne|désignent|se définit|se définissent|s['’]entend"
+    r"|s['’]entendent|correspond|correspondent)\b)",
+    re.IGNORECASE,
+)
+
+
+def defines_term(passage: Passage, term: frozenset[str], weights: TermWeights) -> bool:
+    """The passage defines `term`: a defining sentence has it in its opening words, or the passage opens under a
+    short heading naming it (« SCOP (société coopérative…) » then « Coopérative dont… »)."""
+    chunk = passage.chunk
+    section = chunk.section.strip()
+    if 0 < len(section.split()) <= _TERM_HEADING_WORDS and weights.coverage(term, content_tokens(section)) >= 0.5:
+        return True
+    return any(
+        _DEFINING_SENTENCE.match(sentence.strip())
+        and not is_metadata(sentence)
+        and weights.coverage(term, content_tokens(" ".join(sentence.split()[:_HEAD_WORDS]))) >= 0.5
+        for sentence, _ in passage_sentences(chunk.text)
+    )
+
+
+def promote_definitions(
+    question: str, query: str, passages: Sequence[Passage], weights: TermWeights, k: int
+) -> list[Passage]:
+    """For « Qu'est-ce que… ? » questions, the passages that define the term come first (in their retrieval order),
+    then the others; `k` passages are kept. Other questions: the first `k` passages, unchanged."""
+    if question_kind(question) != "definition":
+        return list(passages[:k])
+    term = defined_term(query)
+    defining = [p for p in passages if defines_term(p, term, weights)]
+    rest = [p for p in passages if not any(p is d for d in defining)]
+    return (defining + rest)[:k]
+
+
 def score_sentences(
     question: str,
     query: str,
@@ -347,8 +402,9 @@ def score_sentences(
     evidence: Callable[[str, Sequence[str]], list[float]] | None = None,
 ) -> list[ScoredSentence]:
     """Every usable sentence of the passages, best first; `evidence` adds a bonus per sentence (dense similarity)."""
-    wanted = content_tokens(query)
     kind = question_kind(question)
+    # « la définition légale de X »: the answer defines X; it need not say « définition » nor « légale ».
+    wanted = defined_term(query) if kind == "definition" else content_tokens(query)
     bonus = _BONUS.get(kind)
     named = {article_key(number) for number in named_articles(question)} if kind == "article" else set()
     scored = []

@@ -60,12 +60,15 @@ class RecordingRetriever(HybridRetriever):
         self.last_ranking, self.rankings = [], []
 
     def ranking_for(self, used: Sequence[Passage]) -> list[Passage]:
-        """The recorded ranking that begins with the passages `used` (the last one if none does)."""
+        """The ranking the answer saw: the passages `used`, in their order (the engine may have moved a defining
+        passage up), then the rest of the recorded search they all come from (the last search if none)."""
         wanted = [p.chunk.chunk_id for p in used]
-        for ranking in reversed(self.rankings):
-            if [p.chunk.chunk_id for p in ranking[: len(wanted)]] == wanted:
-                return ranking
-        return self.last_ranking
+        source = next(
+            (r for r in reversed(self.rankings) if set(wanted) <= {p.chunk.chunk_id for p in r}), self.last_ranking
+        )
+        if not set(wanted) <= {p.chunk.chunk_id for p in source}:
+            return source
+        return list(used) + [p for p in source if p.chunk.chunk_id not in set(wanted)]
 
     def search(
         self,
