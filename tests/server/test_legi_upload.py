@@ -4,14 +4,25 @@ in force at `at`, searchable after the re-index, deleted again; and every hostil
 from __future__ import annotations
 
 import io
+import shutil
 import tarfile
+from datetime import date
 from pathlib import Path
 
 import httpx
 
+from essbot.answer.engine import Assistant
 from essbot.answer.provenance import date_phrase, source_label
 from essbot.answer.types import Citation
-from tests.server.conftest import LEGI_MAX_INFLATED_MB, LEGI_MAX_MEMBERS, Server
+from essbot.config import Settings
+from essbot.index.embeddings import EssbotEmbedding
+from essbot.index.stores import open_store
+from essbot.ingest.legi_archive import date_file
+from essbot.retrieve import HybridRetriever
+from essbot.server.documents import DocumentLibrary
+from essbot.server.reindex import LiveAssistant, Reindexer
+from essbot.types import Chunk
+from tests.server.conftest import LEGI_MAX_INFLATED_MB, LEGI_MAX_MEMBERS, Corpus, Server
 from tests.server.test_api import assert_json_error
 from tests.server.test_documents import leftovers, listed_sources, wait_for
 
@@ -237,3 +248,54 @@ def test_corrupt_encrypted_and_oversized_archives_are_refused(admin: httpx.Clien
     too_large = dump + bytes(1024 * 1024)
     assert_json_error(upload_legi(admin, "enorme.tar.gz", too_large), 413, "file_too_large")
     assert not (api_server.docs / "enorme.tar.gz").exists() and leftovers(api_server.docs) == []
+
+
+def test_a_failed_reindex_after_a_dated_replacement_restores_the_file_and_its_date(
+    tmp_path: Path, api_corpus: Corpus, embedding: EssbotEmbedding
+) -> None:
+    """The previous LEGI file comes back with the date it was indexed at, and the index keeps its articles."""
+    docs = shutil.copytree(api_corpus.docs, tmp_path / "documents")
+    index = shutil.copytree(api_corpus.index, tmp_path / "index")
+    settings = Settings(index_dir=index, documents_dir=docs)
+    store = open_store(settings, model_id=embedding.model_id)
+    live = LiveAssistant(Assistant(HybridRetriever(store, embedding, settings), settings))
+    try:
+        reindexer = Reindexer(live, settings, embedding_factory=lambda _: embedding)
+        DocumentLibrary(settings, reindexer).save_upload(SOURCE, io.BytesIO(fixture_dump()), at=date(2024, 1, 1))
+        reindexer.request()
+        assert reindexer.wait_idle(timeout=600) and reindexer.status.state == "succeeded", reindexer.status
+        original = (docs / SOURCE).read_bytes()
+        assert date_file(docs / SOURCE).read_text(encoding="utf-8").strip() == "2024-01-01"
+        articles = sorted(c.article or "" for c in store_chunks(live, SOURCE))
+        assert len(articles) == 3
+
+        # The replacement (another archive, another date) cannot be indexed: its run has no time at all.
+        stopped = Settings(index_dir=index, documents_dir=docs, reindex_timeout_s=0.0)
+        failing = Reindexer(live, stopped, embedding_factory=lambda _: embedding)
+        library = DocumentLibrary(stopped, failing)
+        replacement = tar_gz(
+            [file_member(f"{DUMP_FOLDER}/{path.name}", path.read_bytes()) for path in legi_files()[:2]]
+        )
+        saved = library.save_upload(SOURCE, io.BytesIO(replacement), replace=True, at=date(2016, 1, 1))
+        assert saved.backup is not None and (docs / SOURCE).read_bytes() == replacement
+        failing.request()
+        library.settle_backup(SOURCE, saved.backup)  # what the server's backup thread runs
+        assert failing.status.state == "cancelled", failing.status
+
+        assert (docs / SOURCE).read_bytes() == original
+        assert date_file(docs / SOURCE).read_text(encoding="utf-8").strip() == "2024-01-01"
+        assert not [p for p in leftovers(docs) if p.startswith(".backup-")]
+        assert sorted(c.article or "" for c in store_chunks(live, SOURCE)) == articles
+    finally:
+        store.close()
+
+
+def legi_files() -> list[Path]:
+    return sorted(LEGI_DIR.glob("*.xml"))
+
+
+def store_chunks(live: LiveAssistant, source: str) -> list[Chunk]:
+    """The chunks the store in service holds for `source`."""
+    store = live.current.retriever.store
+    record = store.files().get(source)
+    return store.fetch(record.chunk_ids) if record is not None else []
