@@ -284,3 +284,31 @@ def test_a_definition_answer_opens_on_the_defining_sentence_not_on_a_note_naming
         ("Constitue une régie toute exploitation directe d'un service public par la commune.", "Article 3", None),
     )
     assert best.startswith("Constitue une régie")
+
+
+@pytest.mark.parametrize(
+    ("acronym", "text", "spelled"),
+    [
+        ("PLU", "La révision du plan local d'urbanisme est votée par le conseil.", True),
+        ("SARL", "Une société à responsabilité limitée peut être agréée.", True),
+        ("CAE", "Une coopérative d'activité et d'emploi accueille des entrepreneurs.", True),
+        ("PLU", "Le plan de mobilité et le schéma local d'urbanisme.", False),  # not consecutive words
+        ("DGF", "La dotation de solidarité rurale est versée chaque année.", False),
+    ],
+)
+def test_an_acronym_written_in_full_is_recognised(acronym: str, text: str, spelled: bool) -> None:
+    from essbot.answer.abstain import spelled_out
+
+    assert spelled_out(acronym, text) is spelled
+
+
+def test_an_acronym_the_passages_never_mention_is_missing_unless_written_in_full() -> None:
+    from essbot.answer.abstain import missing_named_terms
+    from essbot.answer.weights import TermWeights
+    from essbot.text.sentences import content_tokens
+
+    passages = [_passage("p", "Le plan local d'urbanisme encadre les constructions de la commune.")]
+    found = content_tokens(passages[0].chunk.text)
+    weights = TermWeights({}, 100)  # every word unknown to this corpus: rare
+    assert missing_named_terms("Qui approuve le PLU de la commune ?", passages, found, weights) == ()
+    assert missing_named_terms("Qui signe un PACS en mairie ?", passages, found, weights) == ("pac",)

@@ -4,7 +4,8 @@ Signals (`abstention_features`), each a property of the question against the cor
 - `coverage`: weighted share of the question's words found in one of the best passages;
 - `sentence`: score of the best sentence having the expected shape (a figure for « combien », a date for « quand »…);
 - `dense`: best dense similarity (its scale depends on the embedding model);
-- `missing`: a proper name or year of the question absent from the best passages.
+- `missing`: a proper name, acronym or year of the question absent from the best passages (an acronym they write
+  in full, « plan local d'urbanisme » for « PLU », is not absent).
 Each has a floor chosen on the **dev** splits of every gold set only (`evals/calibrate_abstention.py` searches
 them and prints the dev figures). Questions in another language are recognised by lingua (a language
 identifier shipped with its model), not by a word list.
@@ -24,7 +25,7 @@ from essbot.answer.weights import TermWeights
 from essbot.config import Settings
 from essbot.retrieve import named_articles
 from essbot.text.sentences import content_tokens
-from essbot.text.tokens import tokenize_french
+from essbot.text.tokens import fold_accents, is_stopword, tokenize_french
 from essbot.types import Passage, article_key
 
 
@@ -47,7 +48,9 @@ class AbstentionCheck:
 
 
 # Capitalised words that are not the first word, and years: « à Montpellier », « le plan 2031 ».
-_NAMED = re.compile(r"(?<=[\s'’(])([A-ZÉÈ][a-zéèêëàâîïôûç]+(?:-[A-ZÉ][a-zéèêëàâîïôûç]+)*|(?:19|20)\d{2})\b")
+_NAMED = re.compile(
+    r"(?<=[\s'’(])([A-ZÉÈ][a-zéèêëàâîïôûç]+(?:-[A-ZÉ][a-zéèêëàâîïôûç]+)*|(?:19|20)\d{2}|[A-ZÉÈ]{2,8})\b"
+)
 # Letters only, without acronyms and figures: what a language identifier can judge.
 _WORDS = re.compile(r"\b[^\W\d_]*[a-zàâçéèêëîïôûùüÿœ][^\W\d_]*\b")
 _LANGUAGES = ("FRENCH", "ENGLISH", "SPANISH", "GERMAN", "ITALIAN", "PORTUGUESE", "DUTCH")
@@ -76,8 +79,37 @@ def is_probably_not_french(question: str, min_letters: int = 12, min_margin: flo
 
 
 def named_terms(question: str) -> list[str]:
-    """Place names, proper names and years the answer must be about."""
+    """Place names, proper names, acronyms and years the answer must be about."""
     return [token for word in _NAMED.findall(question) for token in tokenize_french(word)]
+
+
+_ACRONYM = re.compile(r"^[A-ZÉÈ]{2,8}$")
+_LETTERS = re.compile(r"[^\W\d_]+")
+MAX_SPELLING_CHARS = 20_000  # a passage is read up to here to find a spelled-out acronym
+
+
+def spelled_out(acronym: str, text: str) -> bool:
+    """`text` writes `acronym` in full: consecutive words have its letters as initials, with or without the stop
+    words (« PLU » in « le plan local d'urbanisme », « SARL » in « société à responsabilité limitée »)."""
+    words = [w for w in _LETTERS.findall(text[:MAX_SPELLING_CHARS]) if len(w) > 1 or w.lower() in {"à", "a", "y"}]
+    letters = fold_accents(acronym.lower())
+    every = "".join(fold_accents(word[0].lower()) for word in words)
+    content = "".join(fold_accents(word[0].lower()) for word in words if not is_stopword(word))
+    return letters in every or letters in content
+
+
+def missing_named_terms(
+    question: str, passages: Sequence[Passage], found: frozenset[str], weights: TermWeights
+) -> tuple[str, ...]:
+    """The question's rare named terms that the best passages never mention (an acronym counts as mentioned when
+    a passage writes it in full)."""
+    missing = []
+    for word in _NAMED.findall(question):
+        tokens = [t for t in tokenize_french(word) if t not in found and weights.is_rare(t)]
+        if tokens and _ACRONYM.match(word) and any(spelled_out(word, p.chunk.embed_text) for p in passages):
+            continue
+        missing += tokens
+    return tuple(missing)
 
 
 FEATURES = ("coverage", "sentence", "dense", "missing")
@@ -112,7 +144,7 @@ def abstention_features(
     shaped = [s.score for s in ranked if s.has_shape and s.passage_rank < len(top)]
     dense_scores = [p.dense_score for p in passages if p.dense_score is not None]
     found = frozenset().union(*evidence[:3]) if evidence else frozenset()
-    missing = tuple(term for term in named_terms(question) if term not in found and weights.is_rare(term))
+    missing = missing_named_terms(question, passages[:3], found, weights)
     features = {
         "coverage": coverage,
         "sentence": max(shaped, default=0.0),

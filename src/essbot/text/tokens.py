@@ -80,6 +80,11 @@ def _stopwords() -> frozenset[str]:
     return frozenset(fold_accents(word.lower()) for word in STOPWORDS_FRENCH) | extra
 
 
+def is_stopword(word: str) -> bool:
+    """A French word that carries no topic (« de », « la », « quel », « peut »…)."""
+    return fold_accents(word.lower()) in _stopwords()
+
+
 @lru_cache(maxsize=1)
 def _stemmer() -> Any:
     import Stemmer
