@@ -15,9 +15,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from essbot.answer.engine import Assistant
 from essbot.config import Settings
 from essbot.index.embeddings import EssbotEmbedding
+from essbot.index.stores import open_store
 from essbot.ingest.pipeline import ingest
+from essbot.retrieve import HybridRetriever
+from essbot.server.reindex import LiveAssistant
 
 REPO = Path(__file__).resolve().parents[2]
 FICHES = ["fiche-agrement-esus.pdf", "fiche-dla-accompagnement.md", "fiche-ptce.md"]
@@ -31,6 +35,29 @@ LEGI_MAX_MEMBERS, LEGI_MAX_INFLATED_MB = 500, 20
 class Corpus:
     docs: Path
     index: Path
+
+
+@dataclass
+class LiveCopy:
+    """A private copy of the API corpus and its index, served by a LiveAssistant (for re-index tests)."""
+
+    docs: Path
+    index: Path
+    settings: Settings
+    live: LiveAssistant
+
+    def close(self) -> None:
+        self.live.current.retriever.store.close()
+
+
+def live_copy(root: Path, corpus: Corpus, embedding: EssbotEmbedding) -> LiveCopy:
+    docs = shutil.copytree(corpus.docs, root / "documents")
+    index = shutil.copytree(corpus.index, root / "index")
+    settings = Settings(index_dir=index, documents_dir=docs)
+    store = open_store(settings, model_id=embedding.model_id)
+    return LiveCopy(
+        docs, index, settings, LiveAssistant(Assistant(HybridRetriever(store, embedding, settings), settings))
+    )
 
 
 @dataclass

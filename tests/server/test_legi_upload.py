@@ -4,25 +4,21 @@ in force at `at`, searchable after the re-index, deleted again; and every hostil
 from __future__ import annotations
 
 import io
-import shutil
 import tarfile
 from datetime import date
 from pathlib import Path
 
 import httpx
 
-from essbot.answer.engine import Assistant
 from essbot.answer.provenance import date_phrase, source_label
 from essbot.answer.types import Citation
 from essbot.config import Settings
 from essbot.index.embeddings import EssbotEmbedding
-from essbot.index.stores import open_store
 from essbot.ingest.legi_archive import date_file
-from essbot.retrieve import HybridRetriever
 from essbot.server.documents import DocumentLibrary
 from essbot.server.reindex import LiveAssistant, Reindexer
 from essbot.types import Chunk
-from tests.server.conftest import LEGI_MAX_INFLATED_MB, LEGI_MAX_MEMBERS, Corpus, Server
+from tests.server.conftest import LEGI_MAX_INFLATED_MB, LEGI_MAX_MEMBERS, Corpus, Server, live_copy
 from tests.server.test_api import assert_json_error
 from tests.server.test_documents import leftovers, listed_sources, wait_for
 
@@ -254,11 +250,8 @@ def test_a_failed_reindex_after_a_dated_replacement_restores_the_file_and_its_da
     tmp_path: Path, api_corpus: Corpus, embedding: EssbotEmbedding
 ) -> None:
     """The previous LEGI file comes back with the date it was indexed at, and the index keeps its articles."""
-    docs = shutil.copytree(api_corpus.docs, tmp_path / "documents")
-    index = shutil.copytree(api_corpus.index, tmp_path / "index")
-    settings = Settings(index_dir=index, documents_dir=docs)
-    store = open_store(settings, model_id=embedding.model_id)
-    live = LiveAssistant(Assistant(HybridRetriever(store, embedding, settings), settings))
+    served = live_copy(tmp_path, api_corpus, embedding)
+    docs, index, settings, live = served.docs, served.index, served.settings, served.live
     try:
         reindexer = Reindexer(live, settings, embedding_factory=lambda _: embedding)
         DocumentLibrary(settings, reindexer).save_upload(SOURCE, io.BytesIO(fixture_dump()), at=date(2024, 1, 1))
@@ -287,7 +280,7 @@ def test_a_failed_reindex_after_a_dated_replacement_restores_the_file_and_its_da
         assert not [p for p in leftovers(docs) if p.startswith(".backup-")]
         assert sorted(c.article or "" for c in store_chunks(live, SOURCE)) == articles
     finally:
-        store.close()
+        served.close()
 
 
 def legi_files() -> list[Path]:

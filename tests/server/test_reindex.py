@@ -3,19 +3,14 @@ answers all along."""
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 import threading
 from pathlib import Path
 
-from essbot.answer.engine import Assistant
-from essbot.config import Settings
 from essbot.index.embeddings import EssbotEmbedding
-from essbot.index.stores import open_store
-from essbot.retrieve import HybridRetriever
-from essbot.server.reindex import LiveAssistant, Reindexer
+from essbot.server.reindex import Reindexer
 from tests.data.make_fixtures import write_markdown
-from tests.server.conftest import Corpus
+from tests.server.conftest import Corpus, live_copy
 
 
 def row_ids(index: Path) -> dict[str, int]:
@@ -27,11 +22,9 @@ def row_ids(index: Path) -> dict[str, int]:
 def test_upload_writes_only_its_document_while_queries_go_on(
     tmp_path: Path, api_corpus: Corpus, embedding: EssbotEmbedding
 ) -> None:
-    docs = shutil.copytree(api_corpus.docs, tmp_path / "documents")
-    index = shutil.copytree(api_corpus.index, tmp_path / "index")
-    settings = Settings(index_dir=index, documents_dir=docs)
-    store = open_store(settings, model_id=embedding.model_id)
-    live = LiveAssistant(Assistant(HybridRetriever(store, embedding, settings), settings))
+    served = live_copy(tmp_path, api_corpus, embedding)
+    docs, index, settings, live = served.docs, served.index, served.settings, served.live
+    store = live.current.retriever.store
     reindexer = Reindexer(live, settings, embedding_factory=lambda _: embedding)
     before = row_ids(index)
     answers: list[int] = []
