@@ -312,3 +312,18 @@ def test_an_acronym_the_passages_never_mention_is_missing_unless_written_in_full
     weights = TermWeights({}, 100)  # every word unknown to this corpus: rare
     assert missing_named_terms("Qui approuve le PLU de la commune ?", passages, found, weights) == ()
     assert missing_named_terms("Qui signe un PACS en mairie ?", passages, found, weights) == ("pac",)
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("Un PACS peut-il être signé en mairie ?", ["PACS"]),
+        ("Qui révise le PLU de la commune ?", ["PLU"]),
+        ("URGENT : qui instruit les dossiers de la régie ?", []),  # emphasis, not a name
+        ("Qui instruit les dossiers de la régie ? SVP", []),
+    ],
+)
+def test_an_acronym_is_a_name_when_it_takes_a_determiner(question: str, named: list[str]) -> None:
+    from essbot.answer.abstain import named_words
+
+    assert [word for word in named_words(question) if word.isupper()] == named

@@ -48,8 +48,13 @@ class AbstentionCheck:
 
 
 # Capitalised words that are not the first word, and years: « à Montpellier », « le plan 2031 ».
-_NAMED = re.compile(
-    r"(?<=[\s'’(])([A-ZÉÈ][a-zéèêëàâîïôûç]+(?:-[A-ZÉ][a-zéèêëàâîïôûç]+)*|(?:19|20)\d{2}|[A-ZÉÈ]{2,8})\b"
+_NAMED = re.compile(r"(?<=[\s'’(])([A-ZÉÈ][a-zéèêëàâîïôûç]+(?:-[A-ZÉ][a-zéèêëàâîïôûç]+)*|(?:19|20)\d{2})\b")
+# An acronym naming a thing takes a determiner (« un PACS », « du PLU », « l'ARS »); capitals without one are
+# emphasis or a signature (« URGENT », « SVP »), not a name.
+_NAMED_ACRONYM = re.compile(
+    r"\b(?:le|la|les|l['’]|un|une|des|du|de|d['’]|au|aux|ce|cet|cette|ces|son|sa|ses|leur|leurs|mon|ma|mes"
+    r"|notre|nos|votre|vos)\s*((?-i:[A-ZÉÈ]{2,8}))\b",
+    re.IGNORECASE,
 )
 # Letters only, without acronyms and figures: what a language identifier can judge.
 _WORDS = re.compile(r"\b[^\W\d_]*[a-zàâçéèêëîïôûùüÿœ][^\W\d_]*\b")
@@ -78,9 +83,14 @@ def is_probably_not_french(question: str, min_letters: int = 12, min_margin: flo
     return best != "FRENCH" and confidences[best] - confidences.get("FRENCH", 0.0) >= min_margin
 
 
+def named_words(question: str) -> list[str]:
+    """Place names, proper names, acronyms and years the answer must be about, as written."""
+    return _NAMED.findall(question) + _NAMED_ACRONYM.findall(question)
+
+
 def named_terms(question: str) -> list[str]:
-    """Place names, proper names, acronyms and years the answer must be about."""
-    return [token for word in _NAMED.findall(question) for token in tokenize_french(word)]
+    """The tokens of `named_words`."""
+    return [token for word in named_words(question) for token in tokenize_french(word)]
 
 
 _ACRONYM = re.compile(r"^[A-ZÉÈ]{2,8}$")
@@ -104,7 +114,7 @@ def missing_named_terms(
     """The question's rare named terms that the best passages never mention (an acronym counts as mentioned when
     a passage writes it in full)."""
     missing = []
-    for word in _NAMED.findall(question):
+    for word in named_words(question):
         tokens = [t for t in tokenize_french(word) if t not in found and weights.is_rare(t)]
         if tokens and _ACRONYM.match(word) and any(spelled_out(word, p.chunk.embed_text) for p in passages):
             continue
