@@ -33,12 +33,13 @@ def test_the_ranking_scored_is_the_one_the_answer_used_not_the_last_search(tiny_
 
 
 def test_responses_of_follow_ups_rank_the_passages_of_their_answer(default_assistant: Assistant) -> None:
-    """« Une coopérative peut-elle l'obtenir ? » is searched with its context, then alone; the context wins."""
+    """« Une coopérative peut-elle demander son renouvellement ? » names a subject and leans on « son »: it is
+    searched with its context, then alone, and the context wins (the answer uses the first of the two searches)."""
     from essbot.evaluation.gold import parse_row
 
     responder = AssistantResponder(default_assistant)
     history = [{"role": "user", "content": "Qu'est-ce que l'agrément ESUS ?"}, {"role": "assistant", "content": "…"}]
-    for question in ("Une coopérative peut-elle l'obtenir ?", "Et combien de temps dure-t-il ?"):
+    for question in ("Une coopérative peut-elle demander son renouvellement ?", "Et combien de temps dure-t-il ?"):
         item = parse_row({"id": "x", "question": question, "history": history, "answerable": False})
         response = responder.respond(item)
         assert response.answer is not None and response.answer.retrieved
