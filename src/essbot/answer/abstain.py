@@ -88,12 +88,6 @@ def named_words(question: str) -> list[str]:
     return _NAMED.findall(question) + _NAMED_ACRONYM.findall(question)
 
 
-def named_terms(question: str) -> list[str]:
-    """The tokens of `named_words`."""
-    return [token for word in named_words(question) for token in tokenize_french(word)]
-
-
-_ACRONYM = re.compile(r"^[A-ZÉÈ]{2,8}$")
 _LETTERS = re.compile(r"[^\W\d_]+")
 MAX_SPELLING_CHARS = 20_000  # a passage is read up to here to find a spelled-out acronym
 
@@ -116,7 +110,7 @@ def missing_named_terms(
     missing = []
     for word in named_words(question):
         tokens = [t for t in tokenize_french(word) if t not in found and weights.is_rare(t)]
-        if tokens and _ACRONYM.match(word) and any(spelled_out(word, p.chunk.embed_text) for p in passages):
+        if tokens and word.isupper() and any(spelled_out(word, p.chunk.embed_text) for p in passages):
             continue
         missing += tokens
     return tuple(missing)

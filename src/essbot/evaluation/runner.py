@@ -62,13 +62,11 @@ class RecordingRetriever(HybridRetriever):
     def ranking_for(self, used: Sequence[Passage]) -> list[Passage]:
         """The ranking the answer saw: the passages `used`, in their order (the engine may have moved a defining
         passage up), then the rest of the recorded search they all come from (the last search if none)."""
-        wanted = [p.chunk.chunk_id for p in used]
-        source = next(
-            (r for r in reversed(self.rankings) if set(wanted) <= {p.chunk.chunk_id for p in r}), self.last_ranking
-        )
-        if not set(wanted) <= {p.chunk.chunk_id for p in source}:
-            return source
-        return list(used) + [p for p in source if p.chunk.chunk_id not in set(wanted)]
+        wanted = {p.chunk.chunk_id for p in used}
+        source = next((r for r in reversed(self.rankings) if wanted <= {p.chunk.chunk_id for p in r}), None)
+        if source is None:
+            return self.last_ranking
+        return list(used) + [p for p in source if p.chunk.chunk_id not in wanted]
 
     def search(
         self,
