@@ -109,6 +109,17 @@ def test_a_closed_question_opens_on_yes_or_no_with_its_reason() -> None:
     assert best.sentence.startswith("Oui, une régie de quartier peut répondre")
 
 
+def test_the_shape_of_an_answer_does_not_lift_a_sentence_about_something_else() -> None:
+    # A « Oui » that shares one word with the question (here about apprentices) must not outrank the sentence
+    # about what is asked, even from a better-ranked passage.
+    best = _best(
+        "Le syndicat intercommunal peut-il prêter ses véhicules électriques au club de rugby local ?",
+        ("Oui, le syndicat peut recruter des apprentis si son conseil en délibère.", "Règles", None),
+        ("Mettre des véhicules électriques à disposition d'un club sportif passe par une convention.", "Règles", None),
+    )
+    assert best.startswith("Mettre des véhicules électriques"), best
+
+
 @pytest.mark.parametrize(
     ("question", "kind"),
     [

@@ -30,11 +30,13 @@ MARGIN = 0.02
 # Evening: hit@1 of follow-ups judged on the search the answer used, not the last one (conversations 0.800 -> 0.850,
 # seeds 0.926 -> 0.963: a measurement fix, no answer changed); definitions answered by their term (lois 0.511 -> 0.533);
 # an acronym the passages neither write nor spell out is a missing name (out-of-scope recall 0.537 -> 0.561).
+# Late evening: a shape bonus (« Oui », a figure, a date) scaled by the sentence's relevance (out-of-scope recall
+# 0.561 -> 0.585, documents keyword recall 0.772 -> 0.762; dev: out-of-scope 0.675 -> 0.725, nothing else moved).
 # None: not applicable.
 MEASURED: dict[str, dict[str, float | None]] = {
-    "documents": {"hit@1": 0.900, "keyword_recall": 0.772, "abstention_precision": 0.786, "abstention_recall": 0.846},
+    "documents": {"hit@1": 0.900, "keyword_recall": 0.762, "abstention_precision": 0.786, "abstention_recall": 0.846},
     "conversations": {"hit@1": 0.850, "keyword_recall": 0.725, "abstention_precision": None, "abstention_recall": None},
-    "out_of_scope": {"hit@1": None, "keyword_recall": None, "abstention_precision": None, "abstention_recall": 0.561},
+    "out_of_scope": {"hit@1": None, "keyword_recall": None, "abstention_precision": None, "abstention_recall": 0.585},
     "seeds": {"hit@1": 0.963, "keyword_recall": 0.685, "abstention_precision": None, "abstention_recall": None},
     "lois": {"hit@1": 0.867, "keyword_recall": 0.533, "abstention_precision": None, "abstention_recall": None},
 }
