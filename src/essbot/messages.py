@@ -86,6 +86,12 @@ INDEX_CORRUPT = (
     "L'index {path} est incomplet ou endommagé ({detail}). "
     "Reconstruisez-le avec : essbot ingest --rebuild --index {path}"
 )
+DENSE_SEARCH_SUSPENDED = (
+    "L'index a été reconstruit avec le modèle d'embedding « {built} », mais ce serveur utilise « {configured} » : "
+    "la recherche par similarité est suspendue (seule la recherche par mots-clés répond). Redémarrez ce serveur "
+    "avec le modèle de l'index (réglages embedding_backend et embedding_model) pour la rétablir."
+)
+DENSE_SEARCH_RESUMED = "L'index utilise de nouveau le modèle « {model} » : la recherche par similarité reprend."
 INDEX_MODEL_MISMATCH = (
     "L'index {path} a été construit avec le modèle d'embedding « {built} », mais la configuration actuelle "
     "utilise « {configured} ». Reconstruisez-le avec : essbot ingest --rebuild --index {path} "

@@ -100,6 +100,9 @@ class HybridRetriever:
         self.embedding = embedding
         self.settings = settings
         self.reranker = reranker
+        # Set when the store in service was rebuilt with another embedding model (Assistant.follow_store): its
+        # vectors and this encoder's no longer compare, so only the lexical search answers.
+        self.dense_suspended = ""
         # On a database the lexical search runs on a connection of its own while the question is encoded and
         # the dense search runs: a hybrid search waits for the slower of the two, not for their sum.
         self._lexical_pool = (
@@ -132,7 +135,7 @@ class HybridRetriever:
         pending: Future[list[tuple[str, float]]] | None = None
         if mode == "hybrid" and self._lexical_pool is not None:
             pending = self._lexical_pool.submit(self.store.lexical_search, question, depth, filters)
-        if mode != "bm25":
+        if mode != "bm25" and not self.dense_suspended:
             dense = self.store.dense_search(self.embedding.encode_query(question), depth, filters)
         if pending is not None:
             lexical = pending.result()

@@ -279,6 +279,7 @@ def check_stats_count_documents_and_chunks(factory: StoreFactory) -> None:
     stats = store.stats()
     assert (stats.documents, stats.chunks, stats.dim, stats.embedding_model) == (len(TEXTS), 6, DIM, MODEL)
     assert stats.backend and stats.updated_at
+    assert store.built_with() == MODEL  # read again from the store: what a replica compares its encoder with
 
 
 def check_a_failed_put_changes_nothing(factory: StoreFactory) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Generator, Iterator, Mapping, Sequence
@@ -27,6 +28,8 @@ from essbot.config import Settings, load_settings
 from essbot.errors import GenerationError, QuestionError
 from essbot.retrieve import HybridRetriever
 from essbot.types import Passage
+
+logger = logging.getLogger(__name__)
 
 HistoryInput = Sequence[Message | Mapping[str, Any]] | None
 
@@ -106,7 +109,8 @@ class Assistant:
         return cls(HybridRetriever.open(settings), settings)
 
     def _refresh_weights(self) -> None:
-        """Another process (a replica sharing the database, an ingest) changed the corpus: take its term weights.
+        """Another process (a replica sharing the database, an ingest) changed the corpus: take its term weights,
+        and check the embedding model it was built with (`_follow_model`).
 
         Checked at most every `weights_refresh_s` seconds, by one request at a time."""
         now = time.monotonic()
@@ -119,9 +123,22 @@ class Assistant:
             generation = self.retriever.store.generation()
             if generation != self._generation:
                 self.weights.update(*self.retriever.store.term_weights())
+                self._follow_model()
                 self._generation = generation
         finally:
             self._generation_lock.release()
+
+    def _follow_model(self) -> None:
+        """A rebuild by another process may have bound the store to another embedding model: this encoder's
+        vectors no longer compare with the stored ones, so the dense search is suspended (the lexical one goes on
+        answering, the reason is logged and shown by /health) until the store and the encoder agree again."""
+        built, configured = self.retriever.store.built_with(), self.retriever.embedding.model_id
+        reason = ""
+        if built != configured:
+            reason = messages.DENSE_SEARCH_SUSPENDED.format(built=built, configured=configured)
+        if reason != self.retriever.dense_suspended:
+            logger.warning(reason or messages.DENSE_SEARCH_RESUMED.format(model=configured))
+        self.retriever.dense_suspended = reason
 
     # --- validation -----------------------------------------------------------------------------
     def _validate(self, question: str) -> str:

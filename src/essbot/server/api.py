@@ -107,14 +107,16 @@ async def health(assistant: CurrentAssistant, reindexer: CurrentReindexer) -> sc
     indexing = status_model(reindexer.status)
     # The re-index summary names the index folder: public responses give its name, never its path.
     indexing.message = indexing.message.replace(str(index_dir), index_dir.name)
+    suspended = assistant.retriever.dense_suspended
     return schemas.Health(
-        status="ok",
+        status="degraded" if suspended else "ok",
         index=index_dir.name,
         chunks=stats.chunks,
         documents=stats.documents,
         generator=str(getattr(assistant.generator, "name", type(assistant.generator).__name__)),
         embedding_model=stats.embedding_model,
         indexing=indexing,
+        warning=suspended or None,
     )
 
 

@@ -115,13 +115,16 @@ class IndexingStatus(BaseModel):
 
 
 class Health(BaseModel):
-    status: Literal["ok"]
+    status: Literal["ok", "degraded"] = Field(
+        description="« degraded » : le serveur répond, mais sans recherche par similarité (voir `warning`)."
+    )
     index: str = Field(description="Nom du dossier de l'index (jamais son chemin).")
     chunks: int
     documents: int
     generator: str
     embedding_model: str
     indexing: IndexingStatus
+    warning: str | None = Field(None, description="Ce qui dégrade le service et comment le rétablir, en français.")
 
 
 class Document(BaseModel):

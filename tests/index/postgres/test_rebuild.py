@@ -12,14 +12,17 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from essbot.answer.engine import Assistant
 from essbot.config import Settings
 from essbot.errors import IngestCancelledError
 from essbot.index.embeddings import EssbotEmbedding
 from essbot.index.postgres import PostgresStore
 from essbot.index.stores import open_store, replacing_store, writing
 from essbot.ingest.pipeline import ingest
+from essbot.retrieve import HybridRetriever
+from essbot.server.api import create_app
 from tests.data.make_fixtures import GOOD_FILES, write_files
-from tests.index.postgres.helpers import DIM, MODEL, document
+from tests.index.postgres.helpers import DIM, MODEL, document, unit_vectors
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -178,6 +181,47 @@ def test_ingest_rebuild_on_postgres_swaps_at_the_end_and_a_cancelled_one_changes
         best = store.lexical_search("fonds Pinson", 3)[0][0]
         assert store.fetch([best])[0].source == "ajout.md"
         assert _schemas(postgres_url) == ["essbot"]
+    finally:
+        store.close()
+
+
+def test_a_replica_whose_model_no_longer_matches_after_a_rebuild_answers_by_keywords_and_says_why(
+    tmp_path: Path, embedding: EssbotEmbedding, postgres_url: str
+) -> None:
+    from fastapi.testclient import TestClient
+
+    docs = tmp_path / "documents"
+    write_files(docs, GOOD_FILES)
+    settings = _settings(postgres_url, tmp_path).replace(weights_refresh_s=0.0)
+    ingest([docs], settings, embedding=embedding)
+    store = open_store(settings, model_id=embedding.model_id)
+    try:
+        replica = Assistant(HybridRetriever(store, embedding, settings), settings)
+        question = "Qui délivre l'agrément ESUS ?"
+        assert any(p.dense_score is not None for p in replica.ask(question).retrieved)
+
+        # Another process rebuilds the database with another embedding model (8 dimensions instead of 384).
+        copied = list(store.documents())
+        with writing(settings), replacing_store(settings, tmp_path, MODEL, DIM, {}) as new:
+            for seed, (record, chunks, _) in enumerate(copied):
+                new.put_document(record, chunks, unit_vectors(len(chunks), seed))
+
+        # The replica's vectors no longer compare with the stored ones: it answers from the lexical search alone.
+        answer = replica.ask(question)
+        assert answer.citations and all(p.dense_score is None for p in answer.retrieved)
+        warning = replica.retriever.dense_suspended
+        assert MODEL in warning and embedding.model_id in warning and "suspendue" in warning
+        with TestClient(create_app(settings, replica, with_ui=False)) as client:
+            health = client.get("/health").json()
+        assert health["status"] == "degraded" and health["warning"] == warning
+        assert health["embedding_model"] == MODEL  # the store's model, no longer the one it was opened with
+
+        # Rebuilt again with the replica's model: the dense search comes back without a restart.
+        with writing(settings), replacing_store(settings, tmp_path, embedding.model_id, embedding.dim, {}) as new:
+            for record, chunks, vectors in copied:
+                new.put_document(record, chunks, vectors)
+        assert any(p.dense_score is not None for p in replica.ask(question).retrieved)
+        assert replica.retriever.dense_suspended == ""
     finally:
         store.close()
 

@@ -356,6 +356,10 @@ class LocalStore:
         row = self._connection().execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
         return int(row[0])
 
+    def built_with(self) -> str:
+        """A local store is rebuilt into a new folder: the one this object reads keeps its model."""
+        return self.embedding_model
+
     def stats(self) -> StoreStats:
         connection = self._connection()
         meta = schema.read_meta(connection)

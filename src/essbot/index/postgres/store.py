@@ -366,6 +366,15 @@ class PostgresStore:
         with self._pool.connection() as conn:
             return int(conn.execute(self.sql("SELECT generation FROM essbot.state")).fetchone()[0])
 
+    def built_with(self) -> str:
+        """A rebuild swaps in a whole schema (`rebuild`), possibly bound to another model and dimension: read them
+        again, so that the statistics tell the truth and a replica can stop comparing its vectors with them."""
+        with self._pool.connection() as conn:
+            found = read_settings(conn, self.schema)
+        if found:
+            self.embedding_model, self.dim = found["embedding_model"], int(found["dim"])
+        return self.embedding_model
+
     def stats(self) -> StoreStats:
         with self._pool.connection() as conn:
             documents = conn.execute(
