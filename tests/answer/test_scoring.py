@@ -109,6 +109,58 @@ def test_a_closed_question_opens_on_yes_or_no_with_its_reason() -> None:
     assert best.sentence.startswith("Oui, une régie de quartier peut répondre")
 
 
+def test_a_definition_opens_on_what_the_term_is_not_on_a_property_or_a_pronoun_s_sentence() -> None:
+    # « … sont agréées par… » says something of the term, « Certaines sont des… » leans on the sentence before:
+    # the glossary entry under the term's heading is the definition.
+    best = _best(
+        "Qu'est-ce qu'une régie de quartier ?",
+        (
+            "Les régies de quartier sont agréées par un label national. Certaines sont des régies de quartier "
+            "conventionnées pour l'insertion.",
+            "Insertion",
+            None,
+        ),
+        (
+            "Association qui réunit habitants, bailleurs et collectivités pour gérer un quartier et y créer des "
+            "emplois.",
+            "Régie de quartier",
+            None,
+        ),
+    )
+    assert best.startswith("Association qui réunit habitants"), best
+
+
+@pytest.mark.parametrize(
+    ("sentence", "leans"),
+    [
+        ("Certaines sont des régies conventionnées.", True),
+        ("D'autres peuvent candidater au marché.", True),
+        ("Aucune ne peut candidater seule.", True),
+        ("Certaines communes ont adopté un plan.", False),  # a determiner: the sentence names its subject
+        ("Aucun impôt ne peut être payé ainsi.", False),
+    ],
+)
+def test_an_indefinite_pronoun_leans_on_the_sentence_before(sentence: str, leans: bool) -> None:
+    from essbot.answer.scoring import _PRONOUN_START
+
+    assert bool(_PRONOUN_START.match(sentence)) is leans
+
+
+@pytest.mark.parametrize(
+    ("sentence", "defines"),
+    [
+        ("La régie de quartier est une association d'habitants.", True),
+        ("Le label désigne les régies reconnues par le réseau.", True),
+        ("L'agrément est délivré par le préfet.", False),
+        ("Les régies et les entreprises adaptées sont agréées pour cinq ans.", False),
+    ],
+)
+def test_a_definition_s_copula_is_followed_by_a_determiner(sentence: str, defines: bool) -> None:
+    from essbot.answer.scoring import _DEFINES
+
+    assert bool(_DEFINES.search(sentence)) is defines
+
+
 def test_the_shape_of_an_answer_does_not_lift_a_sentence_about_something_else() -> None:
     # A « Oui » that shares one word with the question (here about apprentices) must not outrank the sentence
     # about what is asked, even from a better-ranked passage.

@@ -61,9 +61,12 @@ BODY = re.compile(
     r"commune|intercommunalité|collectivités?|administration|autorité|organisme|caisse|fédération|réseau|"
     r"association|acheteur|opérateur)\b",
 )
+# « X est une société… », « X désigne… »; not « X est délivré par… » nor « X sont agréés… » (a property of X, not
+# what X is): the copula of a definition is followed by a determiner.
 _DEFINES = re.compile(
-    r"^.{0,80}?\b(est|sont|désigne|désignent|correspond|correspondent|signifie|regroupe|réunit|rassemble|"
-    r"constitue|constituent|se définit|se définissent|s['’]entend|s['’]entendent)\b"
+    r"^.{0,80}?\b(?:(?:est|sont)\s+(?:un|une|des|le|la|les|l['’]|d['’]|de|du)\b"
+    r"|(?:désigne|désignent|correspond|correspondent|signifie|regroupe|réunit|rassemble|"
+    r"constitue|constituent|se définit|se définissent|s['’]entend|s['’]entendent)\b)"
     r"|^(?:on entend par|au sens de|est considérée? comme|sont considérées? comme)\b",
     re.IGNORECASE,
 )
@@ -71,9 +74,13 @@ _YES_NO_START = re.compile(r"^(?:oui|non)\b", re.IGNORECASE)
 # Sentences that lean on the previous one: "Il…", "Ces structures…", "Ce dispositif…".
 # A conclusion drawn from the sentence before: « … n'est donc pas possible », « Par conséquent, … ».
 _CONCLUDES = re.compile(r"\bdonc\b|^(?:par conséquent|dès lors|ainsi|c['’]est pourquoi)\b", re.IGNORECASE)
+# Indefinite pronouns too, when a verb or a clitic follows (« Certaines sont… », « D'autres peuvent… »), not as
+# determiners (« Certaines communes… », « Aucun impôt… »).
 _PRONOUN_START = re.compile(
-    r"^(il|elle|ils|elles|celui-ci|celle-ci|ceux-ci|celles-ci|ce dernier|cette dernière|ces|cette|cet"
-    r"|ce(?! qu| dont))\b",
+    r"^(?:(?:il|elle|ils|elles|celui-ci|celle-ci|ceux-ci|celles-ci|ce dernier|cette dernière|ces|cette|cet"
+    r"|ce(?! qu| dont))\b"
+    r"|(?:certains|certaines|plusieurs|la plupart|d['’]autres|les autres|l['’]une?|les une?s|aucun|aucune|chacun"
+    r"|chacune)(?=\s+(?:d['’]entre|ne|n['’]|se|s['’]|y|en|est|sont|a|ont|peut|peuvent|doit|doivent)\b))",
     re.IGNORECASE,
 )
 # Not an answer: a date stamp or file note (« Fiche … — à jour en … », paths, commit hashes, code, an export's
@@ -343,17 +350,23 @@ def defined_term(query: str) -> frozenset[str]:
 _TERM_HEADING_WORDS = 6
 
 
+_DEFINITION_FULL = 0.4
+
+
 def _definition_bonus(
     sentence: str, position: int, wanted: frozenset[str], section_words: frozenset[str], weights: TermWeights
 ) -> float:
     """A defining sentence, more so when the defined term is its subject (in its opening words, or in the heading
     it opens: « SCOP — Coopérative dont… »)."""
+    if _PRONOUN_START.match(sentence):
+        return 0.0  # « Certaines sont des… », « Elle est une… »: about what the sentence before named
     if not _DEFINES.search(sentence):
-        return 0.2 if position == 0 and weights.coverage(wanted, section_words) >= 0.5 else 0.0
+        # A glossary entry: « SCOP » then « Coopérative dont… », the opening words under a heading naming the term.
+        return _DEFINITION_FULL if position == 0 and weights.coverage(wanted, section_words) >= 0.5 else 0.0
     head = content_tokens(" ".join(sentence.split()[:_HEAD_WORDS]))
     if position == 0:
         head |= section_words
-    return 0.15 + (0.25 if weights.coverage(wanted, head) >= 0.5 else 0.0)
+    return 0.15 + (_DEFINITION_FULL - 0.15 if weights.coverage(wanted, head) >= 0.5 else 0.0)
 
 
 # A sentence that defines its subject: « Constituent des subventions… », « On entend par… », « La SCIC est… »,
