@@ -23,6 +23,10 @@ from essbot.types import Chunk, Passage
         ("Quelle administration contrôle les comptes d'une coopérative ?", "who"),
         ("Qu'est-ce qu'une monnaie locale ?", "definition"),
         ("Que signifie l'acronyme CAE ?", "definition"),
+        ("Quel est le rôle du comité de pilotage ?", "definition"),
+        ("À quoi servent les clauses de réexamen ?", "definition"),
+        ("Quelle est la mission d'un tiers de confiance ?", "definition"),
+        ("Quel rôle joue la région dans le schéma des transports ?", "other"),  # a role in something: not the thing
         ("Quelles sont les étapes d'un appel à manifestation d'intérêt ?", "list"),
         ("Une régie de quartier peut-elle répondre à un marché ?", "yesno"),
         ("Est-ce qu'une association peut facturer la TVA ?", "yesno"),
@@ -159,6 +163,15 @@ def test_a_definition_s_copula_is_followed_by_a_determiner(sentence: str, define
     from essbot.answer.scoring import _DEFINES
 
     assert bool(_DEFINES.search(sentence)) is defines
+
+
+def test_what_a_thing_is_for_is_answered_by_what_it_does_not_by_the_word_role() -> None:
+    best = _best(
+        "Quel est le rôle du comité de pilotage ?",
+        ("La région joue un rôle d'appui auprès du comité de pilotage et de ses membres.", "Partenaires", None),
+        ("Le comité de pilotage suit l'exécution du contrat et arbitre les choix du projet.", "Comité de pilotage", None),
+    )
+    assert best.startswith("Le comité de pilotage suit"), best
 
 
 def test_the_shape_of_an_answer_does_not_lift_a_sentence_about_something_else() -> None:

@@ -150,7 +150,10 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "definition",
         re.compile(
             r"qu['’]est[- ]ce qu|c['’]est quoi|que signifie|que veut dire|\bdéfini|\bdéfinition|que désigne|"
-            r"qu['’]entend[- ]on par|qu['’]appelle[- ]t[- ]on",
+            r"qu['’]entend[- ]on par|qu['’]appelle[- ]t[- ]on"
+            # « À quoi sert le DLA ? », « Quel est le rôle de la CRESS ? »: what the thing is and does.
+            r"|\bà quoi (?:sert|servent)\b|^\s*(?:et\s+)?quel(?:le)?s? (?:est|sont) (?:le|la|les) (?:rôle|mission|"
+            r"fonction|utilité|raison d['’]être)s? d(?:e|u|es|['’])\b",
             re.IGNORECASE,
         ),
     ),
@@ -337,7 +340,7 @@ _HEAD_WORDS = 12
 # juridique »): they name no term, and a defining sentence does not repeat them.
 _ASKING_FOR_DEFINITION = (
     "définition définit définie légale sens terme notion désigne signifie appelle entend juridique exacte précise "
-    "officielle mot expression"
+    "officielle mot expression rôle rôles mission missions fonction fonctions utilité sert servent raison être"
 )
 
 
