@@ -140,7 +140,8 @@ def test_chat_markdown_source_opens_at_its_section_highlighted(
     cited = frame.locator("#extrait")
     assert cited.inner_text()[:40] in passage or passage[:40] in cited.inner_text()
     assert frame.evaluate("window.scrollY") > 0, "the view did not open at the cited section"
-    # Once the card has its final width (a reflow reloads the view at its anchor), the passage is in view.
+    # Once the card has its final width (after a reflow the view is scrolled back to its anchor), the passage is in
+    # view.
     page.wait_for_timeout(600)
     frame = frame_element.element_handle().content_frame()
     frame.wait_for_selector("#extrait")

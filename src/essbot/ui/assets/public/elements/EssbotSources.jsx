@@ -56,9 +56,10 @@ function Preview({ card, labels }) {
 }
 
 // The view opens at its #extrait anchor; if the frame's width changes afterwards (the card was still opening, the
-// page got a scrollbar), the text reflows and the passage moves away: the frame is then reloaded, which re-anchors
-// it (the sandboxed view runs no script of its own, so the parent does this). Never while a keyboard user is in the
-// frame: reloading it would drop their focus on the page's body.
+// page got a scrollbar), the text reflows and the passage moves away: the frame's address is then set again, which
+// scrolls it back to the anchor (the sandboxed view runs no script of its own, so the parent does this). Only the
+// fragment is navigated to: the document is not reloaded (checked in headless Chromium: a value set in the frame's
+// window survives, although the element fires a second `load` event). Never while a keyboard user is in the frame.
 function DocumentFrame({ card, labels }) {
   const frame = useRef(null);
   useEffect(() => {
