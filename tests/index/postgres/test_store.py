@@ -97,6 +97,34 @@ def test_dense_search_returns_the_nearest_first(store: PostgresStore) -> None:
     assert ids(found) == [f"a.md#{i}" for i in expected]
 
 
+def _round_trips(trace: str) -> int:
+    """Requests the client waited on, from libpq's own trace: simple queries and extended-protocol syncs."""
+    return sum(1 for line in trace.splitlines() if line.startswith("F\t") and line.split("\t")[2] in {"Query", "Sync"})
+
+
+def test_an_unfiltered_dense_search_is_one_round_trip(postgres_url: str, tmp_path) -> None:
+    from psycopg import pq
+
+    with PostgresStore.open(postgres_url, MODEL, DIM, pool_size=1) as store:
+        record, chunks, vectors = document("a.md", [f"passage {i}" for i in range(10)])
+        store.put_document(record, chunks, vectors)
+        trace = tmp_path / "libpq.trace"
+        with open(trace, "w") as out:
+            with store.connection() as conn:  # the pool's only connection: the searches below use it too
+                conn.pgconn.trace(out.fileno())
+                conn.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+            assert ids(store.dense_search(vectors[3], 30))[0] == "a.md#3"
+            out.flush()
+            unfiltered = trace.read_text()
+            assert ids(store.dense_search(vectors[3], 5, {"source": "a.md"}))[0] == "a.md#3"
+            out.flush()
+            with store.connection() as conn:
+                conn.pgconn.untrace()
+        filtered = trace.read_text()[len(unfiltered) :]
+    assert _round_trips(unfiltered) == 1, unfiltered
+    assert _round_trips(filtered) > 1  # a filter still checks its size and sets the search up in a transaction
+
+
 @pytest.fixture
 def large_store(store: PostgresStore) -> PostgresStore:
     """3000 chunks in 150 documents of two types; every chunk mentions « coopérative »."""

@@ -36,6 +36,7 @@ from essbot.types import Chunk, FileRecord, article_key
 FORMAT_VERSION = 1
 # A filter matching at most this many chunks is searched exactly (no HNSW): a narrow filter keeps its k best.
 EXACT_SEARCH_LIMIT = 10_000
+DEFAULT_EF_SEARCH = 40  # pgvector's default hnsw.ef_search: the graph search width of a session left as it is
 _DOCUMENT_FIELDS = ("source", "sha256", "size", "mtime_ns", "title", "doc_type", "pages", "skipped", "chunk_ids")
 _DOCUMENT_COLUMNS = ", ".join(_DOCUMENT_FIELDS)
 _UPSERT_DOCUMENT = (
@@ -270,6 +271,14 @@ class PostgresStore:
             return []
         where, params = filter_clause(filters)
         params |= {"v": np.asarray(vector, dtype=np.float32).reshape(-1), "k": k}
+        nearest = "SELECT c.chunk_id, -({order}) FROM essbot.chunks c WHERE true{where} ORDER BY {order} LIMIT %(k)s"
+        if not where and k <= DEFAULT_EF_SEARCH:
+            # The usual search (no filter, k within pgvector's default search width): one statement, one round
+            # trip, no transaction nor setting to change.
+            with self._pool.connection() as conn:
+                sql = self.sql(nearest.format(order="c.embedding <#> %(v)s", where=""))
+                found = [(chunk_id, float(score)) for chunk_id, score in conn.execute(sql, params).fetchall()]
+            return sorted(found, key=lambda pair: -pair[1])
         with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             order = "c.embedding <#> %(v)s"
             if where:
@@ -283,13 +292,8 @@ class PostgresStore:
                     order = f"({order}) + 0"  # an expression HNSW cannot serve: exact scan of the filtered rows
                 else:  # keep scanning the graph until k rows pass the filter
                     cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-            cur.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(min(max(40, k), 1000)),))
-            cur.execute(
-                self.sql(
-                    f"SELECT c.chunk_id, -({order}) FROM essbot.chunks c WHERE true{where} ORDER BY {order} LIMIT %(k)s"
-                ),
-                params,
-            )
+            cur.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(min(max(DEFAULT_EF_SEARCH, k), 1000)),))
+            cur.execute(self.sql(nearest.format(order=order, where=where)), params)
             found = [(chunk_id, float(score)) for chunk_id, score in cur.fetchall()]
         return sorted(found, key=lambda pair: -pair[1])
 
