@@ -169,9 +169,52 @@ def test_what_a_thing_is_for_is_answered_by_what_it_does_not_by_the_word_role() 
     best = _best(
         "Quel est le rôle du comité de pilotage ?",
         ("La région joue un rôle d'appui auprès du comité de pilotage et de ses membres.", "Partenaires", None),
-        ("Le comité de pilotage suit l'exécution du contrat et arbitre les choix du projet.", "Comité de pilotage", None),
+        ("Le comité de pilotage suit l'exécution du contrat et arbitre les choix.", "Comité de pilotage", None),
     )
     assert best.startswith("Le comité de pilotage suit"), best
+
+
+def test_a_list_s_introduction_with_its_items_is_not_penalised_as_a_bare_introduction() -> None:
+    best = _best(
+        "Quelles pièces faut-il joindre à la demande de subvention ?",
+        ("Des pièces manquantes retardent souvent une subvention de plusieurs semaines.", "Conseils", None),
+        (
+            "Le dossier se dépose en ligne depuis le portail de la commune. On doit joindre à la demande les pièces "
+            "suivantes :\n- les statuts ;\n- le budget prévisionnel ;\n- les derniers comptes approuvés.",
+            "Dossier",
+            None,
+        ),
+    )
+    assert best.startswith("On doit joindre") and "le budget prévisionnel" in best, best
+
+
+def test_a_short_lead_in_keeps_the_list_it_announces() -> None:
+    best = _best(
+        "Quels clubs sont exonérés de plein droit ?",
+        (
+            "Clubs exonérés de plein droit (article 4). Sous réserve d'une gestion désintéressée, bénéficient de "
+            "l'exonération :\n- les associations sportives affiliées ;\n- les foyers ruraux.",
+            "Exonérations",
+            None,
+        ),
+    )
+    assert best.startswith("Clubs exonérés de plein droit") and "les foyers ruraux" in best, best
+
+
+@pytest.mark.parametrize(
+    ("sentence", "leans"),
+    [
+        ("Il faut joindre les statuts.", False),  # impersonal: nothing before is its subject
+        ("Il existe deux régimes.", False),
+        ("Il y a trois étapes.", False),
+        ("Il est délivré par le préfet.", True),
+        ("Il s'agit d'une aide d'État.", True),
+    ],
+)
+def test_the_impersonal_il_does_not_lean_on_the_sentence_before(sentence: str, leans: bool) -> None:
+    from essbot.answer.scoring import _PRONOUN_START
+
+    assert bool(_PRONOUN_START.match(sentence)) is leans
 
 
 def test_the_shape_of_an_answer_does_not_lift_a_sentence_about_something_else() -> None:

@@ -33,14 +33,15 @@ MARGIN = 0.02
 # Late evening: a shape bonus (« Oui », a figure, a date) scaled by the sentence's relevance (out-of-scope recall
 # 0.561 -> 0.585, documents keyword recall 0.772 -> 0.762; dev: out-of-scope 0.675 -> 0.725, nothing else moved).
 # « Quel est le rôle de… ? » / « À quoi sert… ? » answered as definitions (lois keyword recall 0.533 -> 0.522; dev
-# unchanged).
+# unchanged); a list's introduction keeps its items and a short lead-in its list (lois 0.522 -> 0.533; dev lois false
+# abstention 11.6 % -> 9.3 %).
 # None: not applicable.
 MEASURED: dict[str, dict[str, float | None]] = {
     "documents": {"hit@1": 0.900, "keyword_recall": 0.762, "abstention_precision": 0.786, "abstention_recall": 0.846},
     "conversations": {"hit@1": 0.850, "keyword_recall": 0.725, "abstention_precision": None, "abstention_recall": None},
     "out_of_scope": {"hit@1": None, "keyword_recall": None, "abstention_precision": None, "abstention_recall": 0.585},
     "seeds": {"hit@1": 0.963, "keyword_recall": 0.685, "abstention_precision": None, "abstention_recall": None},
-    "lois": {"hit@1": 0.867, "keyword_recall": 0.522, "abstention_precision": None, "abstention_recall": None},
+    "lois": {"hit@1": 0.867, "keyword_recall": 0.533, "abstention_precision": None, "abstention_recall": None},
 }
 
 

@@ -74,11 +74,12 @@ _YES_NO_START = re.compile(r"^(?:oui|non)\b", re.IGNORECASE)
 # Sentences that lean on the previous one: "Il…", "Ces structures…", "Ce dispositif…".
 # A conclusion drawn from the sentence before: « … n'est donc pas possible », « Par conséquent, … ».
 _CONCLUDES = re.compile(r"\bdonc\b|^(?:par conséquent|dès lors|ainsi|c['’]est pourquoi)\b", re.IGNORECASE)
-# Indefinite pronouns too, when a verb or a clitic follows (« Certaines sont… », « D'autres peuvent… »), not as
-# determiners (« Certaines communes… », « Aucun impôt… »).
+# Not the impersonal « il » (« Il faut… », « Il existe… »: nothing before is its subject). Indefinite pronouns too,
+# when a verb or a clitic follows (« Certaines sont… », « D'autres peuvent… »), not as determiners (« Certaines
+# communes… », « Aucun impôt… »).
 _PRONOUN_START = re.compile(
-    r"^(?:(?:il|elle|ils|elles|celui-ci|celle-ci|ceux-ci|celles-ci|ce dernier|cette dernière|ces|cette|cet"
-    r"|ce(?! qu| dont))\b"
+    r"^(?:(?:il(?! (?:faut|fallait|faudra|existe|y a|convient|suffit|importe)\b)|elle|ils|elles|celui-ci|celle-ci"
+    r"|ceux-ci|celles-ci|ce dernier|cette dernière|ces|cette|cet|ce(?! qu| dont))\b"
     r"|(?:certains|certaines|plusieurs|la plupart|d['’]autres|les autres|l['’]une?|les une?s|aucun|aucune|chacun"
     r"|chacune)(?=\s+(?:d['’]entre|ne|n['’]|se|s['’]|y|en|est|sont|a|ont|peut|peuvent|doit|doivent)\b))",
     re.IGNORECASE,
@@ -296,6 +297,7 @@ _REFERENCE_SECTION = re.compile(
 )
 _SHORT_ANSWER = re.compile(r"^(?:oui|non)\s*[.!]?$", re.IGNORECASE)
 _LIST_ITEMS_MAX = 6
+_LEAD_IN_WORDS = 10
 
 
 def passage_sentences(text: str) -> list[tuple[str, bool]]:
@@ -322,6 +324,12 @@ def _parts(sentences: list[tuple[str, bool]], position: int) -> tuple[str, ...]:
         word = sentences[position - 1][0].strip(" .!")
         lowered = sentence[0].lower() + sentence[1:] if sentence[1:2].islower() else sentence
         return (f"{word}, {lowered}",)
+    if len(sentence.split()) <= _LEAD_IN_WORDS and position + 1 < len(sentences):
+        # « Structures agréées de plein droit. Sous réserve de…, bénéficient de l'agrément : - … - … »: a short lead-in
+        # names what the list after it gives.
+        introduced = sentences[position + 1][0]
+        if introduced.rstrip().endswith(":") and (listed := _parts(sentences, position + 1)) != (introduced,):
+            return (sentence, *listed)
     if sentence.rstrip().endswith(":"):
         following = []
         for text, is_item in sentences[position + 1 : position + 1 + _LIST_ITEMS_MAX]:
@@ -461,8 +469,8 @@ def score_sentences(
                 score *= 0.3
             if sentence.rstrip().endswith("?") and not _ANNOUNCES.match(sentence):
                 score *= 0.3  # a question in the source does not answer anything
-            elif sentence.rstrip().endswith(":") and len(parts) == 1:
-                score *= 0.6  # an introduction to a list reads poorly on its own
+            elif sentence.rstrip().endswith(":") and parts == (sentence,):
+                score *= 0.6  # an introduction to a list reads poorly on its own (with its items it is the answer)
             scored.append(ScoredSentence(score, rank, position, parts, _has_shape(kind, " ".join(parts))))
     return add_evidence(query, scored, evidence)
 
