@@ -100,7 +100,7 @@ class HybridRetriever:
         self.embedding = embedding
         self.settings = settings
         self.reranker = reranker
-        # Set when the store in service was rebuilt with another embedding model (Assistant.follow_store): its
+        # Set when the store in service was rebuilt with another embedding model (Assistant._follow_model): its
         # vectors and this encoder's no longer compare, so only the lexical search answers.
         self.dense_suspended = ""
         # On a database the lexical search runs on a connection of its own while the question is encoded and

@@ -324,12 +324,14 @@ def _parts(sentences: list[tuple[str, bool]], position: int) -> tuple[str, ...]:
         word = sentences[position - 1][0].strip(" .!")
         lowered = sentence[0].lower() + sentence[1:] if sentence[1:2].islower() else sentence
         return (f"{word}, {lowered}",)
-    if len(sentence.split()) <= _LEAD_IN_WORDS and position + 1 < len(sentences):
+    lead_in = len(sentence.split()) <= _LEAD_IN_WORDS and not sentence.rstrip().endswith(":")
+    if lead_in and position + 1 < len(sentences):
         # « Structures agréées de plein droit. Sous réserve de…, bénéficient de l'agrément : - … - … »: a short lead-in
-        # names what the list after it gives.
+        # names what the list after it gives (the introduction merged with its items, one part).
         introduced = sentences[position + 1][0]
-        if introduced.rstrip().endswith(":") and (listed := _parts(sentences, position + 1)) != (introduced,):
-            return (sentence, *listed)
+        listed = _parts(sentences, position + 1) if introduced.rstrip().endswith(":") else (introduced,)
+        if len(listed) == 1 and listed[0] != introduced:
+            return (sentence, listed[0])
     if sentence.rstrip().endswith(":"):
         following = []
         for text, is_item in sentences[position + 1 : position + 1 + _LIST_ITEMS_MAX]:
