@@ -60,3 +60,29 @@ def test_streamed_markers_are_renumbered_by_first_use_even_when_split() -> None:
     deltas = ["Le SPASER [", "3]. La SCIC [1", "]. Encore [3] et [", "1, 2]."]
     streamed = "".join(renumber.feed(d) for d in deltas) + renumber.flush()
     assert streamed == "Le SPASER [1]. La SCIC [2]. Encore [1] et [2][3]."
+
+
+def test_a_list_item_quoted_alone_keeps_its_own_citation() -> None:
+    # A lower-case item (« - adhérer à… ») quoted after another sentence read as that sentence's end: both lost
+    # their own markers (« …recyclerie. adhérer à… [1][2] »). It now starts a sentence of its own.
+    from essbot.answer.generators import ExtractiveGenerator, GenerationRequest
+    from essbot.answer.weights import TermWeights
+    from essbot.config import Settings
+
+    question = "Notre commune peut-elle adhérer à la recyclerie et siéger à son conseil ?"
+    passages = [
+        _passage("Oui, une commune peut adhérer à une association comme la recyclerie.", "adhesion.md"),
+        _passage(
+            "La commune peut notamment :\n- adhérer à la recyclerie et siéger à son conseil d'administration ;\n"
+            "- lui prêter un local.",
+            "soutiens.md",
+        ),
+    ]
+    generator = ExtractiveGenerator(Settings(), TermWeights({}, 1))
+    text = "".join(generator.stream(GenerationRequest(question, question, passages)))
+    result = verify_citations(text, passages)
+    assert result.text == (
+        "Oui, une commune peut adhérer à une association comme la recyclerie [1]. "
+        "Adhérer à la recyclerie et siéger à son conseil d'administration [2]."
+    )
+    assert [c.source for c in result.citations] == ["adhesion.md", "soutiens.md"]

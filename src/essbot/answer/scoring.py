@@ -324,6 +324,10 @@ def _parts(sentences: list[tuple[str, bool]], position: int) -> tuple[str, ...]:
         word = sentences[position - 1][0].strip(" .!")
         lowered = sentence[0].lower() + sentence[1:] if sentence[1:2].islower() else sentence
         return (f"{word}, {lowered}",)
+    if sentences[position][1] and sentence[:1].islower():
+        # « - verser une subvention… »: an item that continues its list's introduction starts a sentence of its own
+        # in the answer; in lower case it would be read as the end of the sentence before it (and lose its citation).
+        return (sentence[0].upper() + sentence[1:],)
     lead_in = len(sentence.split()) <= _LEAD_IN_WORDS and not sentence.rstrip().endswith(":")
     if lead_in and position + 1 < len(sentences):
         # « Structures agréées de plein droit. Sous réserve de…, bénéficient de l'agrément : - … - … »: a short lead-in
