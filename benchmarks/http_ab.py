@@ -57,7 +57,15 @@ def build_index(code: Path, index: Path, env: dict[str, str]) -> None:
     """`essbot ingest documents/` with the revision's own code (its entry point is not installed)."""
     print(f"Index de {code.name} : {index}…", flush=True)
     command = [sys.executable, "-c", "from essbot.cli import main; main()", "ingest", str(ROOT / "documents")]
-    subprocess.run([*command, "--index", str(index)], cwd=code, env=env, check=True, stdout=subprocess.DEVNULL)
+    done = subprocess.run(
+        [*command, "--index", str(index)], cwd=code, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    if done.returncode != 0:
+        detail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["?"]
+        raise SystemExit(
+            f"L'indexation par {code.name} a échoué ({detail[0]}). Une révision antérieure au stockage SQLite a "
+            "besoin de paquets que le code actuel n'utilise plus : voir --base-deps dans l'aide."
+        )
 
 
 def run_load(code: Path, index: Path, env: dict[str, str], clients: int, duration: float, out: Path) -> float:
