@@ -142,9 +142,14 @@ def test_a_definition_opens_on_what_the_term_is_not_on_a_property_or_a_pronoun_s
         ("Aucune ne peut candidater seule.", True),
         ("Certaines communes ont adopté un plan.", False),  # a determiner: the sentence names its subject
         ("Aucun impôt ne peut être payé ainsi.", False),
+        ("Il faut joindre les statuts.", False),  # the impersonal « il »: nothing before is its subject
+        ("Il existe deux régimes.", False),
+        ("Il y a trois étapes.", False),
+        ("Il est délivré par le préfet.", True),
+        ("Il s'agit d'une aide d'État.", True),
     ],
 )
-def test_an_indefinite_pronoun_leans_on_the_sentence_before(sentence: str, leans: bool) -> None:
+def test_what_leans_on_the_sentence_before(sentence: str, leans: bool) -> None:
     from essbot.answer.scoring import _PRONOUN_START
 
     assert bool(_PRONOUN_START.match(sentence)) is leans
@@ -199,22 +204,6 @@ def test_a_short_lead_in_keeps_the_list_it_announces() -> None:
         ),
     )
     assert best.startswith("Clubs exonérés de plein droit") and "les foyers ruraux" in best, best
-
-
-@pytest.mark.parametrize(
-    ("sentence", "leans"),
-    [
-        ("Il faut joindre les statuts.", False),  # impersonal: nothing before is its subject
-        ("Il existe deux régimes.", False),
-        ("Il y a trois étapes.", False),
-        ("Il est délivré par le préfet.", True),
-        ("Il s'agit d'une aide d'État.", True),
-    ],
-)
-def test_the_impersonal_il_does_not_lean_on_the_sentence_before(sentence: str, leans: bool) -> None:
-    from essbot.answer.scoring import _PRONOUN_START
-
-    assert bool(_PRONOUN_START.match(sentence)) is leans
 
 
 def test_the_shape_of_an_answer_does_not_lift_a_sentence_about_something_else() -> None:
