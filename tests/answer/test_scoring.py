@@ -134,6 +134,26 @@ def test_a_definition_opens_on_what_the_term_is_not_on_a_property_or_a_pronoun_s
     assert best.startswith("Association qui réunit habitants"), best
 
 
+def test_a_question_heading_does_not_make_its_first_item_a_definition() -> None:
+    # A passage that starts in a list under « Quelles variantes pour le bail solidaire ? » opens on a variant, not
+    # on what the bail solidaire is; the sentence that says what it is comes first.
+    best = _best(
+        "Qu'est-ce que le bail solidaire ?",
+        (
+            "Bail solidaire « glissant » (art. 12) : le locataire reprend le bail après deux ans d'accompagnement.",
+            "Quelles variantes pour le bail solidaire ?",
+            None,
+        ),
+        (
+            "Le bail solidaire est un contrat de location conclu par une association qui sous-loue le logement à "
+            "un ménage accompagné.",
+            "Se loger autrement : les outils des communes",
+            None,
+        ),
+    )
+    assert best.startswith("Le bail solidaire est un contrat"), best
+
+
 @pytest.mark.parametrize(
     ("sentence", "leans"),
     [

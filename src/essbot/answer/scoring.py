@@ -367,6 +367,17 @@ def defined_term(query: str) -> frozenset[str]:
 _TERM_HEADING_WORDS = 6
 
 
+def names_a_term(section: str) -> bool:
+    """A short heading that names a term (« SCOP », « Le titre associatif »), not a question about it (« Quelles
+    conditions pour la quasi-régie ? » heads conditions, not a definition) nor a reading list."""
+    section = section.strip()
+    return (
+        0 < len(section.split()) <= _TERM_HEADING_WORDS
+        and not section.endswith("?")
+        and not _REFERENCE_SECTION.match(section)
+    )
+
+
 _DEFINITION_FULL = 0.4
 
 
@@ -404,7 +415,7 @@ def defines_term(passage: Passage, term: frozenset[str], weights: TermWeights) -
     short heading naming it (« SCOP (société coopérative…) » then « Coopérative dont… »)."""
     chunk = passage.chunk
     section = chunk.section.strip()
-    if 0 < len(section.split()) <= _TERM_HEADING_WORDS and weights.coverage(term, content_tokens(section)) >= 0.5:
+    if names_a_term(section) and weights.coverage(term, content_tokens(section)) >= 0.5:
         return True
     return any(
         _DEFINING_SENTENCE.match(sentence.strip())
@@ -445,9 +456,9 @@ def score_sentences(
         chunk = passage.chunk
         heading = content_tokens(" ".join((chunk.title, *chunk.heading_path)))
         sentences = passage_sentences(chunk.text)
-        section_words = content_tokens(chunk.section)
         reference_section = bool(_REFERENCE_SECTION.match(chunk.section.strip()))
-        term_heading = 0 < len(chunk.section.split()) <= _TERM_HEADING_WORDS and not reference_section
+        term_heading = names_a_term(chunk.section)
+        section_words = content_tokens(chunk.section) if term_heading else frozenset()
         asked_article = bool(named) and chunk.article is not None and article_key(chunk.article) in named
         for position, (sentence, _) in enumerate(sentences):
             parts = _parts(sentences, position)
