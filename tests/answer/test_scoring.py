@@ -382,6 +382,45 @@ def test_a_defining_sentence_has_the_term_as_its_subject(sentence: str, defines:
     assert bool(_DEFINING_SENTENCE.match(sentence)) is defines
 
 
+@pytest.mark.parametrize(
+    ("phrase", "term", "names"),
+    [
+        ("La régie de quartier", "régie de quartier", True),
+        ("CAE (coopérative d'activité et d'emploi)", "CAE", True),
+        ("La coopérative d'activité et d'emploi (CAE)", "CAE", True),  # the acronym in parentheses is its name
+        ("CRIJ (centre régional d'information jeunesse)", "jeunesse", False),  # a body whose name holds the word
+        ("Jeunesse Conseil", "jeunesse", False),  # a name that starts with the term but is not it
+        ("Le délégué à la jeunesse", "jeunesse", False),  # the délégué, not the jeunesse
+    ],
+)
+def test_a_phrase_names_a_term_when_the_term_is_its_head(phrase: str, term: str, names: bool) -> None:
+    from essbot.answer.scoring import names_term
+    from essbot.text.sentences import content_tokens
+
+    assert names_term(phrase, content_tokens(term)) is names
+
+
+def test_a_definition_is_about_the_subject_of_the_sentence_not_a_word_in_it() -> None:
+    best = _best(
+        "Qu'est-ce qu'un conseil de quartier ?",
+        ("Le référent du conseil de quartier est un agent de la mairie.", "Organisation", None),
+        ("Selon l'article L. 2143-1, le conseil de quartier est une instance consultative d'habitants.", "Cadre", None),
+    )
+    assert best.startswith("Selon l'article L. 2143-1, le conseil de quartier est une instance"), best
+
+
+def test_a_definition_after_an_attribution_makes_its_passage_a_defining_one() -> None:
+    from essbot.answer.scoring import defines_term
+    from essbot.answer.weights import TermWeights
+    from essbot.text.sentences import content_tokens
+
+    term = content_tokens("conseil de quartier")
+    weights = TermWeights({}, 1)
+    defining = _passage("d", "Selon l'article L. 2143-1, le conseil de quartier est une instance consultative.")
+    other = _passage("o", "Le référent du conseil de quartier est un agent de la mairie.")
+    assert defines_term(defining, term, weights) and not defines_term(other, term, weights)
+
+
 def _passage(chunk_id: str, text: str, section: str = "Règles") -> Passage:
     return Passage(Chunk(chunk_id, text, "texte.md", "Texte", None, section, "markdown"), 1.0)
 

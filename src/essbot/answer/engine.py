@@ -80,6 +80,9 @@ def bound_history(turns: list[Message], settings: Settings) -> list[Message]:
     return [Message(m.role, m.content[:limit]) for m in turns[-settings.max_history_turns :]]
 
 
+_ASKS_DEFINITION = "définition"  # added to the search of a definition question
+
+
 class Assistant:
     """Answers French questions about the ESS from one index, with verified citations.
 
@@ -176,11 +179,15 @@ class Assistant:
         searched: dict[str, float] = {}
 
         wanted = k or self.settings.top_k
-        # « Qu'est-ce que… ? »: a passage defining the term is looked for a little deeper (promote_definitions).
-        depth = max(wanted, self.settings.definition_depth) if question_kind(question) == "definition" else wanted
+        # « Qu'est-ce que… ? »: a passage defining the term is looked for a little deeper (promote_definitions), and
+        # the search asks for a definition in so many words: with a term found everywhere (« l'ESS »), the question's
+        # own words rank passages that merely name it.
+        definition = question_kind(question) == "definition"
+        depth = max(wanted, self.settings.definition_depth) if definition else wanted
 
         def search(text: str) -> list[Passage]:
-            found = self.retriever.search(text, k=depth, filters=filters, timings=searched)
+            asked = f"{text} {_ASKS_DEFINITION}" if definition else text
+            found = self.retriever.search(asked, k=depth, filters=filters, timings=searched)
             if timings is not None:
                 timings["retrieve"] = timings.get("retrieve", 0.0) + searched["retrieve"]
             return promote_definitions(question, text, found, self.weights, wanted)

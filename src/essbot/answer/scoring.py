@@ -18,6 +18,7 @@ from essbot.answer.safety import looks_like_instruction
 from essbot.answer.weights import TermWeights
 from essbot.retrieve import named_articles
 from essbot.text.sentences import LIST_MARKER, content_tokens, raw_sentences, split_sentences
+from essbot.text.tokens import tokenize_french
 from essbot.types import Passage, article_key
 
 NUMBER = re.compile(
@@ -64,7 +65,7 @@ BODY = re.compile(
 # « X est une société… », « X désigne… »; not « X est délivré par… » nor « X sont agréés… » (a property of X, not
 # what X is): the copula of a definition is followed by a determiner.
 _DEFINES = re.compile(
-    r"^.{0,80}?\b(?:(?:est|sont)\s+(?:un|une|des|le|la|les|l['’]|d['’]|de|du)\b"
+    r"^(?P<subject>.{0,80}?)\b(?:(?:est|sont)\s+(?:un|une|des|le|la|les|l['’]|d['’]|de|du)\b"
     r"|(?:désigne|désignent|correspond|correspondent|signifie|regroupe|réunit|rassemble|"
     r"constitue|constituent|se définit|se définissent|s['’]entend|s['’]entendent)\b)"
     r"|^(?:on entend par|au sens de|est considérée? comme|sont considérées? comme)\b",
@@ -381,20 +382,49 @@ def names_a_term(section: str) -> bool:
 _DEFINITION_FULL = 0.4
 
 
+def names_term(phrase: str, term: frozenset[str]) -> bool:
+    """`phrase` (a heading, a sentence's subject) names `term` itself: its first word is one of the term's and the
+    term makes most of it, outside parentheses or inside them. « SCOP (société coopérative…) », « La société
+    coopérative d'intérêt collectif (SCIC) » and « Le titre associatif » name their terms; « CRESS (chambre régionale
+    de l'ESS) », « ESS France » and « Le facilitateur de clauses sociales » do not name the ESS or the clause."""
+    main = re.sub(r"\([^)]*\)", " ", phrase)
+    inner = " ".join(re.findall(r"\(([^)]*)\)", phrase))
+    for part in (main, inner):
+        words = tokenize_french(part)
+        if words and words[0] in term and len(set(words) & term) / len(set(words)) > 0.5:
+            return True
+    return False
+
+
+def heading_names_term(section: str, term: frozenset[str]) -> bool:
+    """A short heading that is the term's name (see `names_term`)."""
+    return names_a_term(section) and names_term(section, term)
+
+
+# « Selon l'article 1er, l'ESS est… », « Au sens du présent code, … »: what follows the comma is the sentence.
+_LEADING_ATTRIBUTION = re.compile(
+    r"^(?:selon|au sens d[eu']|aux termes d[eu']|d['’]après|en droit\s+\w+|juridiquement)\b[^,]{0,60},\s*",
+    re.IGNORECASE,
+)
+
+
 def _definition_bonus(
-    sentence: str, position: int, wanted: frozenset[str], section_words: frozenset[str], weights: TermWeights
+    sentence: str, position: int, wanted: frozenset[str], under_term: bool, weights: TermWeights
 ) -> float:
-    """A defining sentence, more so when the defined term is its subject (in its opening words, or in the heading
-    it opens: « SCOP — Coopérative dont… »)."""
+    """A defining sentence, more so when the defined term is its subject (or the heading it opens names the term:
+    « SCOP » then « Coopérative dont… »; `under_term`)."""
     if _PRONOUN_START.match(sentence):
         return 0.0  # « Certaines sont des… », « Elle est une… »: about what the sentence before named
-    if not _DEFINES.search(sentence):
+    match = _DEFINES.search(sentence)
+    if not match:
         # A glossary entry: « SCOP » then « Coopérative dont… », the opening words under a heading naming the term.
-        return _DEFINITION_FULL if position == 0 and weights.coverage(wanted, section_words) >= 0.5 else 0.0
-    head = content_tokens(" ".join(sentence.split()[:_HEAD_WORDS]))
-    if position == 0:
-        head |= section_words
-    return 0.15 + (_DEFINITION_FULL - 0.15 if weights.coverage(wanted, head) >= 0.5 else 0.0)
+        return _DEFINITION_FULL if position == 0 and under_term else 0.0
+    subject = _LEADING_ATTRIBUTION.sub("", (match.group("subject") or "").strip())
+    if subject.strip():
+        named = names_term(subject, wanted)
+    else:  # « Désigne… », « On entend par X… »: the term is in the opening words
+        named = weights.coverage(wanted, content_tokens(" ".join(sentence.split()[:_HEAD_WORDS]))) >= 0.5
+    return _DEFINITION_FULL if named or (position == 0 and under_term) else 0.15
 
 
 # A sentence that defines its subject: « Constituent des subventions… », « On entend par… », « La SCIC est… »,
@@ -404,25 +434,30 @@ _DEFINING_SENTENCE = re.compile(
     r"|est dénommée?|sont dénommée?s)\b"
     r"|(?!(?:lorsqu\w*|si|s['’]il|quand|dès|sauf|en|pour|dans|après|avant|depuis|par|sur|sous|chaque|tout|toute|tous"
     r"|toutes|ce|cet|cette|ces|il|elle|ils|elles|cela)\b)"
-    r"[^\s,;:]+(?:\s+[^\s,;:]+){0,7}?\s+(?:est|sont|désigne|désignent|se définit|se définissent|s['’]entend"
-    r"|s['’]entendent|correspond|correspondent)\b)",
+    r"(?P<subject>[^\s,;:]+(?:\s+[^\s,;:]+){0,7}?)\s+(?:est|sont|désigne|désignent|se définit|se définissent"
+    r"|s['’]entend|s['’]entendent|correspond|correspondent)\b)",
     re.IGNORECASE,
 )
 
 
 def defines_term(passage: Passage, term: frozenset[str], weights: TermWeights) -> bool:
-    """The passage defines `term`: a defining sentence has it in its opening words, or the passage opens under a
-    short heading naming it (« SCOP (société coopérative…) » then « Coopérative dont… »)."""
+    """The passage defines `term`: a defining sentence has it as its subject (or, without one, in its opening
+    words), or the passage opens under a short heading naming it (« SCOP (société coopérative…) » then
+    « Coopérative dont… »)."""
     chunk = passage.chunk
-    section = chunk.section.strip()
-    if names_a_term(section) and weights.coverage(term, content_tokens(section)) >= 0.5:
+    if heading_names_term(chunk.section.strip(), term):
         return True
-    return any(
-        _DEFINING_SENTENCE.match(sentence.strip())
-        and not is_metadata(sentence)
-        and weights.coverage(term, content_tokens(" ".join(sentence.split()[:_HEAD_WORDS]))) >= 0.5
-        for sentence, _ in passage_sentences(chunk.text)
-    )
+    for sentence, _ in passage_sentences(chunk.text):
+        sentence = _LEADING_ATTRIBUTION.sub("", sentence.strip())
+        match = _DEFINING_SENTENCE.match(sentence)
+        if not match or is_metadata(sentence):
+            continue
+        if match.group("subject"):
+            if names_term(match.group("subject"), term):
+                return True
+        elif weights.coverage(term, content_tokens(" ".join(sentence.split()[:_HEAD_WORDS]))) >= 0.5:
+            return True
+    return False
 
 
 def promote_definitions(
@@ -459,6 +494,7 @@ def score_sentences(
         reference_section = bool(_REFERENCE_SECTION.match(chunk.section.strip()))
         term_heading = names_a_term(chunk.section)
         section_words = content_tokens(chunk.section) if term_heading else frozenset()
+        under_term = kind == "definition" and heading_names_term(chunk.section, wanted)
         asked_article = bool(named) and chunk.article is not None and article_key(chunk.article) in named
         for position, (sentence, _) in enumerate(sentences):
             parts = _parts(sentences, position)
@@ -479,7 +515,7 @@ def score_sentences(
                 score += bonus(" ".join(parts), chunk.section) * min(1.0, score / SHAPE_RELEVANCE)
             score += 0.15 / (rank + 1)
             if kind == "definition":
-                score += _definition_bonus(sentence, position, wanted, section_words, weights)
+                score += _definition_bonus(sentence, position, wanted, under_term, weights)
             if asked_article:
                 score += _ARTICLE_OPENING / (position + 1)  # what the named article says: its opening first
             if reference_section:
