@@ -31,6 +31,8 @@ REPO = Path(__file__).resolve().parents[2]
         "Faut-il un avis du comité technique ?",
         "Le CCAS peut-il adhérer à une coopérative ?",
         "Combien coûte une adhésion au réseau des collectivités ?",
+        "Quel est le seuil de la procédure adaptée ?",  # a relational noun with its complement
+        "Quelle est la durée du bail emphytéotique ?",
     ],
 )
 def test_questions_that_name_their_subject_stand_alone(question: str) -> None:
@@ -50,6 +52,9 @@ def test_questions_that_name_their_subject_stand_alone(question: str) -> None:
         "Quelles sont ses missions ?",
         "Ce dispositif est-il ouvert aux associations ?",
         "Est-elle obligatoire ?",
+        "Quel article du code ?",  # relational nouns alone: of what the conversation is about
+        "Sur quel texte ?",
+        "Quel est le montant maximal ?",
     ],
 )
 def test_questions_that_lean_on_the_conversation_are_resolved(question: str) -> None:
@@ -137,6 +142,13 @@ def test_a_conversation_never_hijacks_a_standalone_question(default_assistant: A
             "cinq ans",
         ),
         (["Qu'est-ce qu'un SPASER ?"], "Quel est le seuil ?", "fiche-spaser", "50"),
+        (["Comment réserver un marché aux SIAE ?"], "Quel article du code ?", "fiche-", "L. 2113-13"),
+        (
+            ["Peut-on mettre un agent à disposition d'une association ?"],
+            "Combien de temps ?",
+            "fiche-mise-a-disposition-agents",
+            "trois ans",
+        ),
         (
             ["Quelles entreprises peuvent obtenir l'agrément ESUS ?"],
             "Qui le délivre ?",

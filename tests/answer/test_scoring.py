@@ -494,3 +494,27 @@ def test_an_acronym_is_a_name_when_it_takes_a_determiner(question: str, named: l
     from essbot.answer.abstain import named_words
 
     assert [word for word in named_words(question) if word.isupper()] == named
+
+
+def test_a_follow_up_s_own_words_choose_among_the_context_s_sentences() -> None:
+    from essbot.answer.scoring import score_sentences
+    from essbot.answer.weights import TermWeights
+
+    text = (
+        "Le bail solidaire est signé par la commune et l'association. Le loyer du bail solidaire est plafonné à "
+        "un euro symbolique."
+    )
+    passage = Passage(Chunk("c1", text, "fiche.md", "Fiche", None, "Bail solidaire", "markdown"), 1.0)
+    query = "Qu'est-ce que le bail solidaire signé par la commune ? Et le loyer ?"
+    best = score_sentences("Et le loyer ?", query, [passage], TermWeights({}, 1))[0]
+    assert best.sentence.startswith("Le loyer du bail solidaire"), best.sentence
+
+
+def test_how_long_is_asked_as_a_duration() -> None:
+    # « temps » in « combien de temps » is not a word the answer repeats: it asks for a duration.
+    best = _best(
+        "Combien de temps dure le mandat du délégué ?",
+        ("Le délégué consacre au mandat 20 % de son temps de travail.", "Organisation", None),
+        ("La durée du mandat du délégué est de quatre ans.", "Organisation", None),
+    )
+    assert best.startswith("La durée du mandat"), best

@@ -21,7 +21,7 @@ from essbot.answer.generators import ExtractiveGenerator, GenerationRequest, cre
 from essbot.answer.prompts import says_not_found
 from essbot.answer.provenance import stale_caution
 from essbot.answer.safety import check_text
-from essbot.answer.scoring import ScoredSentence, promote_definitions, question_kind, score_sentences
+from essbot.answer.scoring import ScoredSentence, asked_words, promote_definitions, question_kind, score_sentences
 from essbot.answer.types import Answer, Message
 from essbot.answer.weights import TermWeights
 from essbot.config import Settings, load_settings
@@ -186,7 +186,7 @@ class Assistant:
         depth = max(wanted, self.settings.definition_depth) if definition else wanted
 
         def search(text: str) -> list[Passage]:
-            asked = f"{text} {_ASKS_DEFINITION}" if definition else text
+            asked = f"{text} {_ASKS_DEFINITION}" if definition else asked_words(text)
             found = self.retriever.search(asked, k=depth, filters=filters, timings=searched)
             if timings is not None:
                 timings["retrieve"] = timings.get("retrieve", 0.0) + searched["retrieve"]

@@ -103,6 +103,31 @@ _QUALIFIED_NP = re.compile(
 )
 
 
+# Relational nouns: a threshold, a duration, an article are always *of* something (« le seuil » of which
+# procedure, « quel article » of which text). A question whose words are only such nouns and their usual
+# qualifiers (« Quel est le seuil ? », « Quel article du code ? », « Sur quel texte ? ») names nothing: what they
+# are of is the conversation's subject.
+_RELATIONAL_WORDS = (
+    "article articles alinéa alinéas texte textes code codes loi lois décret décrets référence références base "
+    "fondement seuil seuils plafond plafonds montant montants taux durée durées délai délais temps date dates "
+    "échéance coût coûts prix tarif tarifs part parts pourcentage proportion nombre limite limites condition "
+    "conditions critère critères procédure procédures démarche démarches étape étapes règle règles obligation "
+    "obligations sanction sanctions exception exceptions modalité modalités formalité formalités justificatif "
+    "justificatifs pièce pièces interlocuteur interlocuteurs contact organisme juridique juridiques légal légale "
+    "légaux légales exact exacte précis précise maximal maximale maximum minimal minimale minimum applicable "
+    "applicables concerné concernée concernés concernées dit disent prévoit prévoient dispose disposent indique "
+    "précise impose fixe fixent applique appliquent"
+)
+
+
+def _relational(question: str) -> bool:
+    words = content_tokens(question)
+    return bool(words) and words <= _RELATIONAL_TOKENS
+
+
+_RELATIONAL_TOKENS = content_tokens(_RELATIONAL_WORDS)
+
+
 @dataclass(frozen=True)
 class QuestionShape:
     """What the grammar of a question says about its dependence on the conversation."""
@@ -176,7 +201,9 @@ def analyse_question(question: str) -> QuestionShape:
             return False
         return strong is None or strong >= position or not _CLAUSE_BOUNDARY.search(text[strong:position])
 
-    return QuestionShape(has_subject, outside(leaning), elliptic, outside(objects))
+    # « Quel article du code ? »: relational nouns alone point to what the conversation is about.
+    leans = outside(leaning) or (not has_subject and _relational(text))
+    return QuestionShape(has_subject, leans, elliptic, outside(objects))
 
 
 def _bounded(text: str) -> str:

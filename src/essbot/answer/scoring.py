@@ -473,6 +473,28 @@ def promote_definitions(
     return (defining + rest)[:k]
 
 
+FOLLOWUP_OWN_WORDS = 0.3
+# « Combien de temps… ? », « pendant combien de temps » ask for a duration: an answer says « durée » or « ans »,
+# rarely « temps ».
+_HOW_LONG = re.compile(r"\bcombien de temps\b", re.IGNORECASE)
+
+
+def asked_words(question: str) -> str:
+    """The question with its interrogative phrases put as the noun an answer would use."""
+    return _HOW_LONG.sub("quelle durée", question)
+
+
+def _match(
+    wanted: frozenset[str], own: frozenset[str], leaned: frozenset[str], heading: frozenset[str], weights: TermWeights
+) -> float:
+    """How much of `wanted` a sentence holds: its own words fully, its antecedent's half, its headings' less."""
+    return (
+        weights.coverage(wanted, own)
+        + 0.5 * weights.coverage(wanted, leaned)
+        + 0.3 * weights.coverage(wanted, heading - own)
+    )
+
+
 def score_sentences(
     question: str,
     query: str,
@@ -483,8 +505,9 @@ def score_sentences(
     """Every usable sentence of the passages, best first; `evidence` adds a bonus per sentence (dense similarity)."""
     kind = question_kind(question)
     # « la définition légale de X »: the answer defines X; it need not say « définition » nor « légale ».
-    wanted = defined_term(query) if kind == "definition" else content_tokens(query)
+    wanted = defined_term(query) if kind == "definition" else content_tokens(asked_words(query))
     bonus = _BONUS.get(kind)
+    asked = content_tokens(asked_words(question)) if query != question else frozenset()
     named = {article_key(number) for number in named_articles(question)} if kind == "article" else set()
     scored = []
     for rank, passage in enumerate(passages):
@@ -507,8 +530,10 @@ def score_sentences(
             if position == 0 and term_heading:
                 own |= section_words  # « SCOP (…) » then « Coopérative dont… »: the heading is its subject
             leaned = content_tokens(parts[0]) - own if len(parts) > 1 else frozenset()
-            score = weights.coverage(wanted, own) + 0.5 * weights.coverage(wanted, leaned)
-            score += 0.3 * weights.coverage(wanted, heading - own)
+            score = _match(wanted, own, leaned, heading, weights)
+            if asked:
+                # A follow-up searched with its context: the words of what it asks now count once more.
+                score += FOLLOWUP_OWN_WORDS * _match(asked, own, leaned, heading, weights)
             if bonus:
                 # The shape of an answer (« Oui », a figure, a date) counts only as far as the sentence is about
                 # the question: an unrelated « Oui, mais… » or date must not outrank a relevant sentence.
