@@ -13,6 +13,12 @@ def test_normalize_ignores_case_accents_typography_and_markers() -> None:
     assert metrics.normalize_for_match("  Œuvre   SOCIALE ") == "oeuvre sociale"
 
 
+def test_an_article_abbreviated_in_a_citation_matches_the_article_keyword() -> None:
+    # « (loi n° 2014-856, art. 8) » answers « article 8 »; « partie 8 » or « l'article 18 » do not.
+    assert metrics.missing_keywords("La co-construction (loi n° 2014-856, art. 8) [1].", ["article 8"]) == []
+    assert metrics.missing_keywords("Voir la partie 8 et l'article 18.", ["article 8"]) == ["article 8"]
+
+
 def test_first_hit_rank_uses_source_prefixes() -> None:
     sources = ["fiche-ptce.md", "fiche-agrement-esus.pdf", "fiche-glossaire-ess.md"]
     assert metrics.first_hit_rank(sources, ["fiche-agrement-esus"]) == 2

@@ -44,11 +44,16 @@ _LINE_PREFIX = re.compile(r"^\s*(?:[-•*]|\d{1,2}[.)])\s+")
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 
 
+_ARTICLE_ABBREVIATION = re.compile(r"\bart\.\s*")
+
+
 def normalize_for_match(text: str) -> str:
-    """Lower-case, accents and citation markers removed, apostrophes and spaces unified."""
+    """Lower-case, accents and citation markers removed, apostrophes and spaces unified, « art. » written
+    « article »."""
     text = _MARKER.sub("", text)
     text = text.casefold().replace("’", "'").replace("‘", "'").replace("œ", "oe").replace("æ", "ae")
     text = "".join(char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char))
+    text = _ARTICLE_ABBREVIATION.sub("article ", text)  # « art. 8 » is how a citation writes « article 8 »
     return _SPACES.sub(" ", text).strip()
 
 
