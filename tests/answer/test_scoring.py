@@ -518,3 +518,18 @@ def test_how_long_is_asked_as_a_duration() -> None:
         ("La durée du mandat du délégué est de quatre ans.", "Organisation", None),
     )
     assert best.startswith("La durée du mandat"), best
+
+
+def test_a_reference_question_opens_on_the_sentence_citing_a_text() -> None:
+    # The overview names every word of the question but cites nothing; the answer is the article.
+    best = _best(
+        "Quel article du code rural permet de louer une parcelle communale à un maraîcher ?",
+        (
+            "Le code rural offre plusieurs façons de louer une parcelle communale à un maraîcher ou à un "
+            "éleveur, selon la durée voulue.",
+            "Louer des terres",
+            None,
+        ),
+        ("Le bail rural à clauses environnementales relève de l'article L. 411-27.", "Louer des terres", None),
+    )
+    assert best.startswith("Le bail rural à clauses environnementales"), best
