@@ -533,3 +533,29 @@ def test_a_reference_question_opens_on_the_sentence_citing_a_text() -> None:
         ("Le bail rural à clauses environnementales relève de l'article L. 411-27.", "Louer des terres", None),
     )
     assert best.startswith("Le bail rural à clauses environnementales"), best
+
+
+def test_an_inline_label_naming_the_term_is_its_definition() -> None:
+    # « Appel à candidatures : … » defines the term; « Subvention : … » in the same list defines another one.
+    best = _best(
+        "Qu'est-ce qu'un appel à candidatures ?",
+        (
+            "Subvention : somme versée pour un projet proposé par un appel à candidatures.",
+            "Les outils",
+            None,
+        ),
+        (
+            "Appel à candidatures : la commune fixe un cadre et choisit parmi les projets reçus.",
+            "Les outils",
+            None,
+        ),
+    )
+    assert best.startswith("Appel à candidatures : la commune"), best
+
+
+def test_asking_what_a_thing_is_called_keeps_the_word_appel_of_a_term() -> None:
+    from essbot.answer.scoring import defined_term
+    from essbot.text.sentences import content_tokens
+
+    assert defined_term("Qu'est-ce qu'un appel à candidatures ?") == content_tokens("appel à candidatures")
+    assert defined_term("Qu'appelle-t-on un tiers-lieu ?") == content_tokens("tiers-lieu")

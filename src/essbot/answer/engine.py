@@ -15,6 +15,7 @@ from typing import Any
 from essbot import messages
 from essbot.answer.abstain import AbstentionCheck, dense_floor, should_abstain
 from essbot.answer.citations import CitationVerifier
+from essbot.answer.comparison import compared_terms, definition_question, interleave, rank_both
 from essbot.answer.evidence import SentenceVectors
 from essbot.answer.followup import FollowupPolicy, llm_rewrite, resolve_query
 from essbot.answer.generators import ExtractiveGenerator, GenerationRequest, create_generator
@@ -179,19 +180,35 @@ class Assistant:
         searched: dict[str, float] = {}
 
         wanted = k or self.settings.top_k
-        # « Qu'est-ce que… ? »: a passage defining the term is looked for a little deeper (promote_definitions), and
-        # the search asks for a definition in so many words: with a term found everywhere (« l'ESS »), the question's
-        # own words rank passages that merely name it.
-        definition = question_kind(question) == "definition"
-        depth = max(wanted, self.settings.definition_depth) if definition else wanted
 
-        def search(text: str) -> list[Passage]:
-            asked = f"{text} {_ASKS_DEFINITION}" if definition else asked_words(text)
-            found = self.retriever.search(asked, k=depth, filters=filters, timings=searched)
+        # « Qu'est-ce que… ? »: a passage defining the term is looked for a little deeper (promote_definitions), among
+        # the question's results and those of a search asking for a definition in so many words (with a term found
+        # everywhere, « l'ESS », the question's own words rank passages that merely name it).
+        def search(text: str, asked_question: str = question) -> list[Passage]:
+            definition = question_kind(asked_question) == "definition"
+            depth = max(wanted, self.settings.definition_depth) if definition else wanted
+            found = self.retriever.search(asked_words(text), k=depth, filters=filters, timings=searched)
+            spent = searched["retrieve"]
+            if definition:
+                asked = f"{text} {_ASKS_DEFINITION}"
+                found = interleave(
+                    found, self.retriever.search(asked, k=depth, filters=filters, timings=searched), 2 * depth
+                )
+                spent += searched["retrieve"]
             if timings is not None:
-                timings["retrieve"] = timings.get("retrieve", 0.0) + searched["retrieve"]
-            return promote_definitions(question, text, found, self.weights, wanted)
+                timings["retrieve"] = timings.get("retrieve", 0.0) + spent
+            return promote_definitions(asked_question, text, found, self.weights, wanted)
 
+        if (terms := compared_terms(question)) is not None:
+            # « Quelle différence entre X et Y ? »: what X is and what Y is (it names both: no follow-up).
+            first, second = (search(q, q) for q in map(definition_question, terms))
+            passages = interleave(first, second, 2 * wanted)
+            ranked = rank_both(
+                terms, (first, second), passages, lambda q, found: score_sentences(q, q, found, self.weights)
+            )
+            named = f"{terms[0]} {terms[1]}"
+            check = should_abstain(question, named, passages, self.weights, self.settings, self.min_dense, ranked)
+            return question, turns, question, passages, check, ranked
         query, passages = resolve_query(question, turns, search, self.weights, self.policy, self._rewrite_with_llm)
         # Scored once, for the abstention check and the extractive answer.
         ranked = score_sentences(question, query, passages, self.weights) if passages else []

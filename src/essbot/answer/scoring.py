@@ -354,14 +354,21 @@ _HEAD_WORDS = 12
 # The words that ask for a definition (« la définition légale de… », « que désigne le terme… », « au sens
 # juridique »): they name no term, and a defining sentence does not repeat them.
 _ASKING_FOR_DEFINITION = (
-    "définition définit définie légale sens terme notion désigne signifie appelle entend juridique exacte précise "
+    "définition définit définie légale sens terme notion désigne signifie entend juridique exacte précise "
     "officielle mot expression rôle rôles mission missions fonction fonctions utilité sert servent raison être"
+)
+
+
+# « Comment s'appelle… ? », « Qu'appelle-t-on… ? »: removed as a phrase, since « appel » is also a term's word
+# (« un appel à projets »).
+_CALLED = re.compile(
+    r"\bqu['’]appelle[- ]t[- ]on\b|\b(?:comment\s+)?s['’]appell(?:e|ent)\b|\bappelé(?:e|s|es)?\b", re.I
 )
 
 
 def defined_term(query: str) -> frozenset[str]:
     """The content words of a definition question without the words that ask for a definition."""
-    wanted = content_tokens(query)
+    wanted = content_tokens(_CALLED.sub(" ", query))
     return (wanted - content_tokens(_ASKING_FOR_DEFINITION)) or wanted
 
 
@@ -401,6 +408,8 @@ def heading_names_term(section: str, term: frozenset[str]) -> bool:
     return names_a_term(section) and names_term(section, term)
 
 
+# « Label : what it is » (a list item or a line of a glossary): the label, a few words.
+_LABEL = re.compile(r"^(?:[-*•]\s*)?([^:;,.?!]{2,60}?)\s*:\s+\S")
 # « Selon l'article 1er, l'ESS est… », « Au sens du présent code, … »: what follows the comma is the sentence.
 _LEADING_ATTRIBUTION = re.compile(
     r"^(?:selon|au sens d[eu']|aux termes d[eu']|d['’]après|en droit\s+\w+|juridiquement)\b[^,]{0,60},\s*",
@@ -417,7 +426,11 @@ def _definition_bonus(
         return 0.0  # « Certaines sont des… », « Elle est une… »: about what the sentence before named
     match = _DEFINES.search(sentence)
     if not match:
-        # A glossary entry: « SCOP » then « Coopérative dont… », the opening words under a heading naming the term.
+        # A glossary entry: « SCOP » then « Coopérative dont… », the opening words under a heading naming the term;
+        # or inline, « Appel à projets : la collectivité fixe un cadre… » (not « Appel à projets fermé : … »).
+        label = _LABEL.match(sentence)
+        if label and names_term(label.group(1), wanted):
+            return _DEFINITION_FULL
         return _DEFINITION_FULL if position == 0 and under_term else 0.0
     subject = _LEADING_ATTRIBUTION.sub("", (match.group("subject") or "").strip())
     if subject.strip():
