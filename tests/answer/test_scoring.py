@@ -559,3 +559,16 @@ def test_asking_what_a_thing_is_called_keeps_the_word_appel_of_a_term() -> None:
 
     assert defined_term("Qu'est-ce qu'un appel à candidatures ?") == content_tokens("appel à candidatures")
     assert defined_term("Qu'appelle-t-on un tiers-lieu ?") == content_tokens("tiers-lieu")
+
+
+def test_an_aside_in_parentheses_does_not_hide_the_defined_subject() -> None:
+    from essbot.answer.scoring import defines_term
+    from essbot.answer.weights import TermWeights
+    from essbot.text.sentences import content_tokens
+
+    passage = _passage(
+        "d",
+        "Le bail réel solidaire (appelé bail à l'origine, BRS, depuis l'ordonnance de 2016 et la loi ELAN) est un "
+        "bail de longue durée consenti par un organisme foncier solidaire.",
+    )
+    assert defines_term(passage, content_tokens("bail réel solidaire"), TermWeights({}, 1))

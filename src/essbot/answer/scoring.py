@@ -408,6 +408,12 @@ def heading_names_term(section: str, term: frozenset[str]) -> bool:
     return names_a_term(section) and names_term(section, term)
 
 
+def _flatten_parentheses(sentence: str) -> str:
+    """Punctuation inside parentheses blanked: « Le contrat à impact (appelé CIS, jusqu'en 2020) est… » keeps its
+    subject whole."""
+    return re.sub(r"\([^()]*\)", lambda m: re.sub(r"[,;:]", " ", m.group(0)), sentence)
+
+
 # « Label : what it is » (a list item or a line of a glossary): the label, a few words.
 _LABEL = re.compile(r"^(?:[-*•]\s*)?([^:;,.?!]{2,60}?)\s*:\s+\S")
 # « Selon l'article 1er, l'ESS est… », « Au sens du présent code, … »: what follows the comma is the sentence.
@@ -424,7 +430,7 @@ def _definition_bonus(
     « SCOP » then « Coopérative dont… »; `under_term`)."""
     if _PRONOUN_START.match(sentence):
         return 0.0  # « Certaines sont des… », « Elle est une… »: about what the sentence before named
-    match = _DEFINES.search(sentence)
+    match = _DEFINES.search(_flatten_parentheses(sentence))
     if not match:
         # A glossary entry: « SCOP » then « Coopérative dont… », the opening words under a heading naming the term;
         # or inline, « Appel à projets : la collectivité fixe un cadre… » (not « Appel à projets fermé : … »).
@@ -461,8 +467,9 @@ def defines_term(passage: Passage, term: frozenset[str], weights: TermWeights) -
     if heading_names_term(chunk.section.strip(), term):
         return True
     for sentence, _ in passage_sentences(chunk.text):
-        sentence = _LEADING_ATTRIBUTION.sub("", sentence.strip())
-        match = _DEFINING_SENTENCE.match(sentence)
+        sentence = _LEADING_ATTRIBUTION.sub("", _flatten_parentheses(sentence.strip()))
+        # A long aside does not hide the subject: « Le contrat à impact (appelé …, jusqu'en 2020) est… ».
+        match = _DEFINING_SENTENCE.match(sentence) or _DEFINING_SENTENCE.match(re.sub(r"\s*\([^()]*\)", "", sentence))
         if not match or is_metadata(sentence):
             continue
         if match.group("subject"):
