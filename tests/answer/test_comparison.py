@@ -24,6 +24,7 @@ from essbot.types import Chunk, Passage
             ("l'économie sociale et solidaire", "l'économie circulaire"),
         ),
         ("Qu'est-ce qu'une régie de quartier ?", None),
+        ("Quelle différence entre adhérer à une SCIC et être agréé ESUS ?", None),  # statuses, not two things
         ("Quelle est la différence de prix ?", None),
     ],
 )

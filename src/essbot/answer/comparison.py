@@ -16,7 +16,10 @@ from essbot.types import Passage
 
 # Between the two terms: « et » (« de », « d'avec », « d' » after « distinguer ») followed by what starts a noun
 # phrase or an infinitive, so that « l'économie sociale et solidaire » is not split at its own « et ».
-_SECOND = r"(?:(?:le|la|les|un|une|des|du|être|avoir)\s|l['’]|d['’]|(?-i:[A-ZÉ]{2,}\b))"
+_SECOND = r"(?:(?:le|la|les|un|une|des|du)\s|l['’]|d['’]|(?-i:[A-ZÉ]{2,}\b))"
+# Two things are compared, each a noun phrase: « appartenir à l'ESS et être agréé ESUS » compares two statuses,
+# which the ordinary search answers better than two definitions.
+_NOUN_PHRASE = re.compile(r"^(?:(?:le|la|les|un|une|des|du)\s|l['’]|d['’]|(?-i:[A-ZÉ]))", re.IGNORECASE)
 _AND = r"\s+et\s+(?=" + _SECOND + ")"
 _FROM = r"(?:\s+(?:et|de|d['’]avec)\s+(?=" + _SECOND + r")|\s+d['’](?=\w))"
 _COMPARISON = re.compile(
@@ -37,7 +40,7 @@ def compared_terms(question: str) -> tuple[str, str] | None:
     x = match.group("x") or match.group("x2") or match.group("x3")
     y = match.group("y") or match.group("y2") or match.group("y3")
     terms = (x.strip(" ,;«»\"'"), y.strip(" ,;«»\"'"))
-    if not all(terms) or any(len(term.split()) > _MAX_TERM_WORDS for term in terms):
+    if any(not _NOUN_PHRASE.match(term) or len(term.split()) > _MAX_TERM_WORDS for term in terms):
         return None
     return terms
 

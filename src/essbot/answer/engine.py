@@ -182,8 +182,8 @@ class Assistant:
         wanted = k or self.settings.top_k
 
         # « Qu'est-ce que… ? »: a passage defining the term is looked for a little deeper (promote_definitions), among
-        # the question's results and those of a search asking for a definition in so many words (with a term found
-        # everywhere, « l'ESS », the question's own words rank passages that merely name it).
+        # the question's results and, after them, those of a search asking for a definition in so many words (with a
+        # term found everywhere, « l'ESS », the question's own words rank passages that merely name it).
         def search(text: str, asked_question: str = question) -> list[Passage]:
             definition = question_kind(asked_question) == "definition"
             depth = max(wanted, self.settings.definition_depth) if definition else wanted
@@ -191,9 +191,9 @@ class Assistant:
             spent = searched["retrieve"]
             if definition:
                 asked = f"{text} {_ASKS_DEFINITION}"
-                found = interleave(
-                    found, self.retriever.search(asked, k=depth, filters=filters, timings=searched), 2 * depth
-                )
+                seen = {p.chunk.chunk_id for p in found}
+                more = self.retriever.search(asked, k=depth, filters=filters, timings=searched)
+                found += [p for p in more if p.chunk.chunk_id not in seen]  # candidates for promotion only
                 spent += searched["retrieve"]
             if timings is not None:
                 timings["retrieve"] = timings.get("retrieve", 0.0) + spent

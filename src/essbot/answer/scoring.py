@@ -464,6 +464,8 @@ def defines_term(passage: Passage, term: frozenset[str], weights: TermWeights) -
     words), or the passage opens under a short heading naming it (« SCOP (société coopérative…) » then
     « Coopérative dont… »)."""
     chunk = passage.chunk
+    if _REFERENCE_SECTION.match(chunk.section.strip()):
+        return False  # a reading list names the term in a title, it does not define it
     if heading_names_term(chunk.section.strip(), term):
         return True
     for sentence, _ in passage_sentences(chunk.text):
