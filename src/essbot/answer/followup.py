@@ -119,13 +119,13 @@ _RELATIONAL_WORDS = (
     "précise impose fixe fixent applique appliquent"
 )
 
+_RELATIONAL_TOKENS = content_tokens(_RELATIONAL_WORDS)
+
 
 def _relational(question: str) -> bool:
+    """Every content word of the question is a relational noun or one of their usual qualifiers."""
     words = content_tokens(question)
     return bool(words) and words <= _RELATIONAL_TOKENS
-
-
-_RELATIONAL_TOKENS = content_tokens(_RELATIONAL_WORDS)
 
 
 @dataclass(frozen=True)
