@@ -13,7 +13,7 @@ from essbot.types import Chunk, Passage
         ("Combien coûte la formation des tuteurs ?", "money"),
         ("Quel est le tarif d'une journée d'accompagnement ?", "money"),
         ("Quel budget prévoir pour un diagnostic de territoire ?", "money"),
-        ("Quelle part du budget les achats responsables doivent-ils représenter ?", "quantity"),
+        ("Quelle part du budget les achats responsables doivent-ils représenter ?", "share"),
         ("Combien de salariés faut-il pour être une entreprise adaptée ?", "quantity"),
         ("Quelle est la durée d'une convention pluriannuelle ?", "quantity"),
         ("Depuis quand les tiers-lieux sont-ils soutenus par l'État ?", "date"),
@@ -165,6 +165,9 @@ def test_a_question_heading_does_not_make_its_first_item_a_definition() -> None:
         ("Il faut joindre les statuts.", False),  # the impersonal « il »: nothing before is its subject
         ("Il existe deux régimes.", False),
         ("Il y a trois étapes.", False),
+        ("Il n'y a pas de seuil.", False),  # negated, still impersonal
+        ("Il ne faut pas de délibération.", False),
+        ("Il appartient au maire de fixer les tarifs.", False),
         ("Il est délivré par le préfet.", True),
         ("Il s'agit d'une aide d'État.", True),
     ],
@@ -572,3 +575,21 @@ def test_an_aside_in_parentheses_does_not_hide_the_defined_subject() -> None:
         "bail de longue durée consenti par un organisme foncier solidaire.",
     )
     assert defines_term(passage, content_tokens("bail réel solidaire"), TermWeights({}, 1))
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Quelle part du capital une commune peut-elle détenir ?", "Quel pourcentage des repas doit être bio ?"],
+)
+def test_a_share_is_asked_as_a_share(question: str) -> None:
+    assert question_kind(question) == "share"
+
+
+def test_a_share_question_opens_on_the_sentence_giving_a_share() -> None:
+    # « prendre part » is not a share; « plus de 50 % » is.
+    best = _best(
+        "Quelle part d'un prêt la région peut-elle garantir ?",
+        ("Les trois élus de la région ne prennent pas part au vote sur le prêt.", "Vote", None),
+        ("La région ne peut garantir plus de 50 % d'un même prêt.", "Plafonds", None),
+    )
+    assert best.startswith("La région ne peut garantir plus de 50 %"), best

@@ -46,6 +46,11 @@ def has_quantity(sentence: str) -> bool:
     return bool(NUMBER.search(_NOT_QUANTITY.sub(" ", sentence)))
 
 
+# A share: « 50 % », « la moitié », « un tiers », « trois quarts », « 2/3 ».
+SHARE = re.compile(
+    r"\d\s*%|\bpour ?cent\b|\b(?:la |une )?moitié\b|\b(?:un|deux) tiers\b|\b(?:un|trois) quarts?\b|\b\d+\s*/\s*\d+\b",
+    re.IGNORECASE,
+)
 MONEY = re.compile(r"\d\s*(?:€|euros?\b|M€|k€)|\b(?:millions?|milliards?) d['’]euros\b", re.IGNORECASE)
 # A legal reference: « article 8 », « art. L. 2113-13 », « L. 1111-6 », « loi n° … », « décret n° … », a directive.
 LEGAL_REFERENCE = re.compile(
@@ -75,11 +80,13 @@ _YES_NO_START = re.compile(r"^(?:oui|non)\b", re.IGNORECASE)
 # Sentences that lean on the previous one: "Il…", "Ces structures…", "Ce dispositif…".
 # A conclusion drawn from the sentence before: « … n'est donc pas possible », « Par conséquent, … ».
 _CONCLUDES = re.compile(r"\bdonc\b|^(?:par conséquent|dès lors|ainsi|c['’]est pourquoi)\b", re.IGNORECASE)
-# Not the impersonal « il » (« Il faut… », « Il existe… »: nothing before is its subject). Indefinite pronouns too,
+# Not the impersonal « il » (« Il faut… », « Il n'existe pas… », « Il appartient au maire de… »: nothing before is
+# its subject; « Il s'agit de… » does refer back). Indefinite pronouns too,
 # when a verb or a clitic follows (« Certaines sont… », « D'autres peuvent… »), not as determiners (« Certaines
 # communes… », « Aucun impôt… »).
 _PRONOUN_START = re.compile(
-    r"^(?:(?:il(?! (?:faut|fallait|faudra|existe|y a|convient|suffit|importe)\b)|elle|ils|elles|celui-ci|celle-ci"
+    r"^(?:(?:il(?! (?:ne |n['’])?(?:faut|fallait|faudra|existe|y a|convient|suffit|importe|appartient|semble)\b)"
+    r"|elle|ils|elles|celui-ci|celle-ci"
     r"|ceux-ci|celles-ci|ce dernier|cette dernière|ces|cette|cet|ce(?! qu| dont))\b"
     r"|(?:certains|certaines|plusieurs|la plupart|d['’]autres|les autres|l['’]une?|les une?s|aucun|aucune|chacun"
     r"|chacune)(?=\s+(?:d['’]entre|ne|n['’]|se|s['’]|y|en|est|sont|a|ont|peut|peuvent|doit|doivent)\b))",
@@ -182,7 +189,8 @@ def question_kind(question: str) -> str:
         if kind == "date" and _CONDITIONAL_WHEN.search(q):
             continue  # « Quand deux associations fusionnent, faut-il… ? »: a condition, not a date asked
         if pattern.search(q):
-            return kind
+            # « Quelle part / quel pourcentage… ? »: a share is asked, not any figure.
+            return "share" if kind == "quantity" and _SHARE.search(q) else kind
     condition = _CONDITIONAL_WHEN.search(q)
     main = q[condition.end() :] if condition else q  # the clause that asks
     rest = re.sub(r"^\s*est-ce qu['’]?", "", main.strip(), flags=re.IGNORECASE)
@@ -253,6 +261,8 @@ _DANGLING = frozenset(
 def _has_shape(kind: str, sentence: str) -> bool:
     if kind == "quantity":
         return has_quantity(sentence)
+    if kind == "share":
+        return bool(SHARE.search(sentence))
     pattern = {
         "money": MONEY,
         "date": DATE,
@@ -270,6 +280,7 @@ SHAPE_RELEVANCE = 0.25
 _BONUS: dict[str, Callable[[str, str], float]] = {
     "money": lambda sentence, section: _SHAPE_BONUS if MONEY.search(sentence) else 0.0,
     "quantity": lambda sentence, section: _SHAPE_BONUS if has_quantity(sentence) else 0.0,
+    "share": lambda sentence, section: _SHAPE_BONUS if SHARE.search(sentence) else 0.0,
     "date": lambda sentence, section: _SHAPE_BONUS if DATE.search(sentence) else 0.0,
     "who": lambda sentence, section: 0.1 if BODY.search(sentence) else 0.0,
     "reference": lambda sentence, section: 0.15 if LEGAL_REFERENCE.search(sentence) else 0.0,
