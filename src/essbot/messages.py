@@ -186,6 +186,12 @@ ABSTAIN_OUT_OF_SCOPE = (
     "Je ne trouve pas cela dans les documents : cette question semble sortir du champ de l'économie sociale "
     "et solidaire et de l'action des collectivités, que couvrent mes documents. Je ne peux donc pas y répondre."
 )
+SMALL_TALK_GREETING = (
+    "Bonjour ! Je réponds aux questions des collectivités sur l'économie sociale et solidaire (loi ESS, agrément "
+    "ESUS, SPASER, SCIC, subventions, achats responsables…), en citant mes sources. Quelle est votre question ?"
+)
+SMALL_TALK_THANKS = "Avec plaisir. Si vous avez une autre question sur l'économie sociale et solidaire, posez-la."
+SMALL_TALK_REPLIES = frozenset({SMALL_TALK_GREETING, SMALL_TALK_THANKS})  # no « réponse non trouvée » note on these
 ABSTAIN_OTHER_LANGUAGE = (
     "essbot répond aux questions posées en français, à partir de documents en français. "
     "Pouvez-vous reformuler votre question en français ? (essbot answers questions asked in French.)"

@@ -91,6 +91,15 @@ def test_recorded_question_is_masked_cut_and_keeps_what_was_found(tmp_path: Path
     assert b"elu@commune.fr" not in (tmp_path / "q" / "questions.sqlite3").read_bytes()
 
 
+def test_a_greeting_is_not_logged_as_a_question(tmp_path: Path) -> None:
+    from essbot import messages
+
+    log = QuestionLog(tmp_path / "questions.sqlite3")
+    assert log.record("Bonjour", Answer("Bonjour", messages.SMALL_TALK_GREETING, True), "webapp")
+    assert log.record(ABSTAINED.question, ABSTAINED, "webapp")
+    assert [row.question for row in log.rows()] == [ABSTAINED.question]
+
+
 def test_retention_purge_deletes_old_questions(tmp_path: Path) -> None:
     writer = QuestionLog(tmp_path / "questions.sqlite3", retention_days=0)
     now = datetime.now(UTC)

@@ -32,14 +32,17 @@ from essbot.types import Passage, article_key
 @dataclass(frozen=True)
 class AbstentionCheck:
     abstain: bool
-    reason: str  # "", "language", "empty", "no_passage", "coverage", "sentence", "entity", "similarity"
+    reason: str  # "", "language", "empty", "no_passage", "coverage", "sentence", "entity", "similarity", "small_talk"
     coverage: float = 0.0
     sentence_score: float = 0.0
     dense_top: float | None = None
     missing_terms: tuple[str, ...] = ()
+    reply: str = ""  # the answer to a greeting or a thank-you (reason "small_talk")
 
     @property
     def message(self) -> str:
+        if self.reason == "small_talk":
+            return self.reply
         if self.reason == "language":
             return messages.ABSTAIN_OTHER_LANGUAGE
         if self.reason in {"empty", "coverage"} and self.coverage < 0.2:

@@ -23,6 +23,7 @@ from essbot.answer.prompts import says_not_found
 from essbot.answer.provenance import stale_caution
 from essbot.answer.safety import check_text
 from essbot.answer.scoring import ScoredSentence, asked_words, promote_definitions, question_kind, score_sentences
+from essbot.answer.smalltalk import core_question, small_talk_reply
 from essbot.answer.types import Answer, Message
 from essbot.answer.weights import TermWeights
 from essbot.config import Settings, load_settings
@@ -176,6 +177,10 @@ class Assistant:
         """Validate, condense a follow-up, retrieve, score the passages' sentences, decide whether to abstain."""
         question = self._validate(question)
         turns = bound_history(parse_history(history), self.settings)
+        if (reply := small_talk_reply(question)) is not None:
+            return question, turns, question, [], AbstentionCheck(True, "small_talk", reply=reply), []
+        # « Bonjour, … ? Merci d'avance » : the greeting and the thanks are not searched.
+        question = core_question(question)
         self._refresh_weights()
         searched: dict[str, float] = {}
 

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+from essbot import messages as core_messages
 from essbot.answer.types import Answer
 from essbot.config import Settings
 from essbot.redaction import mask_personal_data
@@ -176,7 +177,11 @@ class QuestionLog:
         *,
         asked_at: datetime | None = None,
     ) -> bool:
-        """Store one question and what was found for it; False (and a log line) if it could not be written."""
+        """Store one question and what was found for it; False (and a log line) if it could not be written.
+
+        A greeting or a thank-you (answered by a small-talk reply) is not a question: it is not stored."""
+        if answer.abstained and answer.answer in core_messages.SMALL_TALK_REPLIES:
+            return True
         ids = [str(i) for i in message_ids if i] + ["", ""]
         at = (asked_at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
         try:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 
+from essbot import messages as core_messages
 from essbot.answer.markup import neutralise_markup
 from essbot.answer.provenance import date_phrase, french_date, source_label
 from essbot.answer.types import Answer, Citation
@@ -108,7 +109,7 @@ def conversation_pdf(exchanges: Sequence[Exchange], when: datetime) -> bytes:
         write(_CONTROL.sub("", exchange.question).strip())
         pdf.ln(1.5)
         write(messages.EXPORT_ANSWER, "B", 11)
-        if exchange.answer.abstained:
+        if exchange.answer.abstained and exchange.answer.answer not in core_messages.SMALL_TALK_REPLIES:
             write(messages.EXPORT_ABSTAINED, "I", 10, gray=60)
         write(plain(exchange.answer.answer))
         if exchange.answer.citations:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from essbot import messages as core_messages
 from essbot.answer.markup import neutralise_markup
 from essbot.answer.provenance import date_phrase, source_label
 from essbot.answer.types import Answer, Citation
@@ -107,7 +108,7 @@ def linked_markers(markdown: str, cited: set[int]) -> str:
 def answer_content(answer: Answer) -> str:
     """The answer message: abstention note, then the escaped text with its [n] markers linked to their cards."""
     parts = []
-    if answer.abstained:
+    if answer.abstained and answer.answer not in core_messages.SMALL_TALK_REPLIES:
         parts.append(messages.ABSTAINED_NOTE)
     parts.append(linked_markers(rendering.answer_markdown(answer.answer), {c.id for c in answer.citations}))
     return "\n\n".join(parts)

@@ -1,0 +1,46 @@
+"""Greetings and thanks around a question: « Bonjour, qu'est-ce qu'un SPASER ? Merci d'avance. »
+
+They are not part of what is asked: searched, they dilute the question's words (its coverage falls and essbot
+abstains), so they are set aside before retrieval. A message that is nothing but a greeting or a thank-you gets a
+short French reply instead of « cette question semble sortir du champ… ».
+"""
+
+from __future__ import annotations
+
+import re
+
+from essbot import messages
+
+_I = re.IGNORECASE
+_GREETING_WORDS = r"bonjour|bonsoir|salut|hello|coucou|bonne (?:journée|soirée)"
+_ADDRESS = r"(?:\s+(?:à (?:vous|tous|toutes)|madame|monsieur|mesdames|messieurs|essbot))*"
+_GREETING = re.compile(rf"^\s*(?:{_GREETING_WORDS}){_ADDRESS}\s*(?:[,.!?;:]+\s*|$)", _I)
+_THANKS_WORDS = (
+    r"merci(?:\s+(?:beaucoup|bien|infiniment|d['’]avance|par avance|pour (?:votre|ta|cette) (?:aide|réponse)"
+    r"|pour (?:l['’]info(?:rmation)?|tout)))*|(?:bien\s+)?cordialement|bien à vous|au revoir|à bientôt"
+)
+# At the end (the punctuation before it stays: « …SPASER ? Merci d'avance. » keeps its « ? »), or at the start
+# of a follow-up (« Merci, et pour une SCOP ? »).
+_THANKS = re.compile(rf"(?:^|(?<=[,.!?;])\s*|\s+)(?:{_THANKS_WORDS}){_ADDRESS}\s*[.!]*\s*$", _I)
+_LEADING_THANKS = re.compile(rf"^\s*(?:{_THANKS_WORDS}){_ADDRESS}\s*[,.!;]+\s*(?=\S)", _I)
+_ACKNOWLEDGEMENT = re.compile(
+    r"^\s*(?:ok|okay|d['’]accord|parfait|super|très bien|top|entendu|c['’]est noté)\s*[.!]*\s*$", _I
+)
+
+
+def core_question(text: str) -> str:
+    """The question without an opening greeting or a closing thank-you (nothing else is removed)."""
+    core = _LEADING_THANKS.sub("", _GREETING.sub("", text, count=1), count=1)
+    core = _THANKS.sub("", core, count=1).strip()
+    return core[:1].upper() + core[1:] if core else ""
+
+
+def small_talk_reply(text: str) -> str | None:
+    """A reply when the message is only a greeting, a thank-you or an acknowledgement; None for a question."""
+    if core_question(text).strip(" ?!.,;:"):
+        return None if not _ACKNOWLEDGEMENT.match(text) else messages.SMALL_TALK_THANKS
+    if _GREETING.match(text):
+        return messages.SMALL_TALK_GREETING
+    if _THANKS.search(text) or _ACKNOWLEDGEMENT.match(text):
+        return messages.SMALL_TALK_THANKS
+    return None
