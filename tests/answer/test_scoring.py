@@ -593,3 +593,14 @@ def test_a_share_question_opens_on_the_sentence_giving_a_share() -> None:
         ("La région ne peut garantir plus de 50 % d'un même prêt.", "Plafonds", None),
     )
     assert best.startswith("La région ne peut garantir plus de 50 %"), best
+
+
+def test_a_yes_about_another_structure_does_not_answer() -> None:
+    # The « Oui » is about a SEM; the question is about a SPL: the sentence on the SPL comes first. A code's acronym
+    # (CGCT) is not another structure.
+    best = _best(
+        "Une SPL peut-elle gérer une crèche pour la commune ?",
+        ("Oui, une SEM peut gérer une crèche pour la commune.", "Crèches", None),
+        ("Une SPL (CGCT, art. L. 1531-1) gère pour ses actionnaires une crèche ou un autre service.", "Crèches", None),
+    )
+    assert best.startswith("Une SPL (CGCT"), best
