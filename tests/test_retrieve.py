@@ -123,3 +123,27 @@ def test_a_question_naming_an_article_gets_that_article_first(
     assert first.article == "9-1" and "2000-321" in first.title
     first = retriever.search("Que prévoit l'article L. 3332-17-1 ?", k=3)[0].chunk
     assert first.article == "L. 3332-17-1"
+
+
+def test_a_long_named_article_opens_on_its_first_part(laws_settings: Settings, embedding: EssbotEmbedding) -> None:
+    """Article 1 of the 2014 law is cut into several chunks; « Que dit l'article 1er… ? » gets its opening first."""
+    retriever = HybridRetriever(
+        open_store(Settings(), laws_settings.index_dir, embedding.model_id), embedding, laws_settings
+    )
+    first = retriever.search("Que dit l'article 1er de la loi ESS ?", k=3)[0].chunk
+    assert first.article == "1" and "mode d'entreprendre" in first.text
+
+
+def test_the_opening_of_the_best_matching_text_comes_first_then_the_search_order() -> None:
+    from essbot.retrieve import _named_order
+    from essbot.types import Chunk
+
+    def chunk(chunk_id: str, source: str) -> Chunk:
+        return Chunk(chunk_id, "…", source, "Loi", None, "Article 4", "markdown", article="4")
+
+    named = ["a1", "a2", "a3", "b1"]  # as the store lists them: document order, text by text
+    chunks = {
+        c.chunk_id: c for c in (chunk("a1", "a.md"), chunk("a2", "a.md"), chunk("a3", "a.md"), chunk("b1", "b.md"))
+    }
+    rankings = [["a3", "b1", "a2"], ["b1", "a3"]]  # the searches preferred a later part of text a
+    assert _named_order(named, chunks, rankings) == ["a1", "a3", "b1", "a2"]

@@ -20,7 +20,7 @@ from essbot.index.protocol import ChunkStore, Filters, matches
 from essbot.index.stores import open_store
 from essbot.ingest.split import article_number
 from essbot.text.tokens import tokenize_french
-from essbot.types import Passage, article_key
+from essbot.types import Chunk, Passage, article_key
 
 T = TypeVar("T")
 
@@ -90,6 +90,18 @@ def _fused_rank(chunk_id: str, rankings: Sequence[Sequence[str]]) -> int:
     return min((list(r).index(chunk_id) for r in rankings if chunk_id in r), default=10**6)
 
 
+def _named_order(named: Sequence[str], chunks: dict[str, Chunk], rankings: Sequence[Sequence[str]]) -> list[str]:
+    """The chunks of a named article (in document order, as the store lists them): the opening of the text that
+    matches the question best comes first (what the article says starts there, and a long article is cut into several
+    chunks), then the others by their place in the searches."""
+    ranked = sorted((i for i in named if i in chunks), key=lambda i: _fused_rank(i, rankings))
+    if not ranked:
+        return []
+    best_source = chunks[ranked[0]].source
+    opening = next(i for i in named if i in chunks and chunks[i].source == best_source)
+    return [opening, *(i for i in ranked if i != opening)]
+
+
 class HybridRetriever:
     """Searches one chunk store with a dense and a lexical ranking; safe to share between threads."""
 
@@ -152,15 +164,17 @@ class HybridRetriever:
         if filters:
             named = [i for i in named if i in chunks and matches(chunks[i], filters)]
         if named:
-            rankings.insert(0, sorted(named, key=lambda i: _fused_rank(i, rankings)))
+            named = _named_order(named, chunks, rankings)
+            rankings.insert(0, named)
 
         passages: list[Passage] = []
         kept_tokens: list[frozenset[str]] = []
         want = 2 * k if self.reranker else k
         fused = fuse_rankings(rankings, self.settings.rrf_k)
         if named:
+            scores = dict(fused)
             first = set(named)
-            fused = [pair for pair in fused if pair[0] in first] + [pair for pair in fused if pair[0] not in first]
+            fused = [(i, scores[i]) for i in named if i in scores] + [pair for pair in fused if pair[0] not in first]
         for chunk_id, score in fused:
             chunk = chunks.get(chunk_id)
             if chunk is None:  # removed by a concurrent change between the searches and the fetch

@@ -604,3 +604,32 @@ def test_a_yes_about_another_structure_does_not_answer() -> None:
         ("Une SPL (CGCT, art. L. 1531-1) gère pour ses actionnaires une crèche ou un autre service.", "Crèches", None),
     )
     assert best.startswith("Une SPL (CGCT"), best
+
+
+def test_only_the_first_passage_of_a_named_article_is_its_opening() -> None:
+    # A later part of the article starts mid-list; « dite » is not what « Que dit… ? » asks for; the heading of a law
+    # article is not a term that its first sentence defines.
+    best = _best(
+        "Que dit l'article 4 de la loi sur les régies ?",
+        (
+            "Chemin source : lois/regies.md. La régie est créée par délibération du conseil municipal qui fixe ses "
+            "statuts et sa dotation.",
+            "Loi sur les régies — Article 4",
+            "4",
+        ),
+        ("Les régies de transport, dite « régies de ligne » ;", "Loi sur les régies — Article 4", "4"),
+    )
+    assert best.startswith("La régie est créée par délibération"), best
+
+
+def test_a_long_list_keeps_its_introduction_and_the_items_that_fit() -> None:
+    from essbot.answer.scoring import _parts
+
+    items = [
+        (f"Le {n}e critère porte sur un point détaillé de la gouvernance et des comptes annuels ;", True)
+        for n in range(6)
+    ]
+    sentences = [("La coopérative remplit les conditions cumulatives suivantes :", False), *items]
+    merged = _parts(sentences, 0)[0]
+    assert merged.startswith("La coopérative remplit les conditions cumulatives suivantes : Le 0e critère")
+    assert 60 < len(merged.split()) <= 100  # not dropped for its length, not all six items either

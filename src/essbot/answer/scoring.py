@@ -309,6 +309,7 @@ _REFERENCE_SECTION = re.compile(
 )
 _SHORT_ANSWER = re.compile(r"^(?:oui|non)\s*[.!]?$", re.IGNORECASE)
 _LIST_ITEMS_MAX = 6
+_LIST_WORDS_MAX = 100  # a list's introduction and the items quoted with it (a sentence is kept up to 110 words)
 _LEAD_IN_WORDS = 10
 
 
@@ -349,10 +350,12 @@ def _parts(sentences: list[tuple[str, bool]], position: int) -> tuple[str, ...]:
         if len(listed) == 1 and listed[0] != introduced:
             return (sentence, listed[0])
     if sentence.rstrip().endswith(":"):
-        following = []
+        following: list[str] = []
+        words = len(sentence.split())
         for text, is_item in sentences[position + 1 : position + 1 + _LIST_ITEMS_MAX]:
-            if not is_item:
-                break
+            words += len(text.split())
+            if not is_item or words > _LIST_WORDS_MAX:
+                break  # a long list keeps the items that fit: its opening is still the answer
             following.append(text.rstrip(" .;"))
         return (f"{sentence.rstrip(' :')} : {' ; '.join(following)}.",) if following else (sentence,)
     return (sentence,)
@@ -361,6 +364,10 @@ def _parts(sentences: list[tuple[str, bool]], position: int) -> tuple[str, ...]:
 # « Deux questions décident : qui… ? »: a statement announcing the questions it lists, not a question.
 _ANNOUNCES = re.compile(rf"^(?![^:]*\b(?:{_INTERROGATIVE}|est-ce)\b)[^:?]{{12,}} : ", re.IGNORECASE)
 _ARTICLE_OPENING = 0.4
+_ASKING_FOR_CONTENT = content_tokens(
+    "dit disent disait prévoit prévoient prévoyait contient contiennent énonce pose impose indique précise établit "
+    "fixe contenu"
+)
 _HEAD_WORDS = 12
 # The words that ask for a definition (« la définition légale de… », « que désigne le terme… », « au sens
 # juridique »): they name no term, and a defining sentence does not repeat them.
@@ -567,21 +574,36 @@ def score_sentences(
     kind = question_kind(question)
     # « la définition légale de X »: the answer defines X; it need not say « définition » nor « légale ».
     wanted = defined_term(query) if kind == "definition" else content_tokens(asked_words(query))
+    if kind == "article":
+        # « Que dit / prévoit l'article 1er ? »: the verb asks for the content, the answer need not repeat it
+        # (« dite « fonds de développement » » is not what « dit » asks for).
+        wanted = (wanted - _ASKING_FOR_CONTENT) or wanted
     bonus = _BONUS.get(kind)
     asked = content_tokens(asked_words(question)) if query != question else frozenset()
     # A « Oui »/« Non » about another structure does not answer (the answer to « Qui… ? » or « Quels… ? » names others).
     named_here = question_acronyms(question) if kind == "yesno" else frozenset()
     named = {article_key(number) for number in named_articles(question)} if kind == "article" else set()
+    opened: set[str] = set()
+    # « Que dit l'article 9-1 ? » is answered by the article's own text when it was found, not by a note citing it.
+    article_found = any(p.chunk.article is not None and article_key(p.chunk.article) in named for p in passages)
     scored = []
     for rank, passage in enumerate(passages):
         chunk = passage.chunk
         heading = content_tokens(" ".join((chunk.title, *chunk.heading_path)))
         sentences = passage_sentences(chunk.text)
         reference_section = bool(_REFERENCE_SECTION.match(chunk.section.strip()))
-        term_heading = names_a_term(chunk.section)
+        # A law article's heading (« Code du travail — Article L3332-17-1 ») is not a term its first sentence defines.
+        term_heading = names_a_term(chunk.section) and chunk.article is None
         section_words = content_tokens(chunk.section) if term_heading else frozenset()
         under_term = kind == "definition" and heading_names_term(chunk.section, wanted)
-        asked_article = bool(named) and chunk.article is not None and article_key(chunk.article) in named
+        # The article's opening is in its first passage (the retriever puts it first); a later part of a long article
+        # starts in the middle of a list, not where the article does.
+        key = article_key(chunk.article) if chunk.article is not None else ""
+        asked_article = key in named and key not in opened
+        if asked_article:
+            opened.add(key)
+        article_words = content_tokens(chunk.section) if asked_article else frozenset()
+        usable = 0  # sentences of this passage that can be quoted, so far
         for position, (sentence, _) in enumerate(sentences):
             parts = _parts(sentences, position)
             words = len(" ".join(parts).split())
@@ -590,6 +612,8 @@ def score_sentences(
             if is_fragment(sentence) or _SHORT_ANSWER.match(sentence):
                 continue
             own = content_tokens(sentence)  # its own words count fully, its antecedent's and headings' less
+            if asked_article:
+                own |= article_words  # the named article's text is what « l'article L. 2122-22 » designates
             if position == 0 and term_heading:
                 own |= section_words  # « SCOP (…) » then « Coopérative dont… »: the heading is its subject
             leaned = content_tokens(parts[0]) - own if len(parts) > 1 else frozenset()
@@ -605,7 +629,12 @@ def score_sentences(
             if kind == "definition":
                 score += _definition_bonus(sentence, position, wanted, under_term, weights)
             if asked_article:
-                score += _ARTICLE_OPENING / (position + 1)  # what the named article says: its opening first
+                # What the named article says: its opening first (counted from its first sentence that can be quoted,
+                # after the export's « Chemin source : … » lines).
+                score += _ARTICLE_OPENING / (usable + 1)
+            usable += 1
+            if article_found and key not in named:
+                score *= 0.5
             if named_here and other_entity(named_here, " ".join(parts)):
                 score *= OTHER_ENTITY
             if reference_section:
