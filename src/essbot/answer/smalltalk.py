@@ -37,10 +37,10 @@ def core_question(text: str) -> str:
 
 def small_talk_reply(text: str) -> str | None:
     """A reply when the message is only a greeting, a thank-you or an acknowledgement; None for a question."""
+    if _ACKNOWLEDGEMENT.match(text):
+        return messages.SMALL_TALK_THANKS
     if core_question(text).strip(" ?!.,;:"):
-        return None if not _ACKNOWLEDGEMENT.match(text) else messages.SMALL_TALK_THANKS
+        return None  # a question is left once the greeting and the thanks are set aside
     if _GREETING.match(text):
         return messages.SMALL_TALK_GREETING
-    if _THANKS.search(text) or _ACKNOWLEDGEMENT.match(text):
-        return messages.SMALL_TALK_THANKS
-    return None
+    return messages.SMALL_TALK_THANKS if _THANKS.search(text) else None
