@@ -34,6 +34,32 @@ def test_stop_words_are_dropped() -> None:
     assert tokenize_french("le la les de des du et à au ou qui que cette a été") == []
 
 
+@pytest.mark.parametrize(
+    ("inflected", "base"),
+    [
+        ("obtenu", "obtenir"),  # irregular participle: Snowball alone gives « obtenu » and « obten »
+        ("ils obtiennent", "obtenir"),
+        ("elles financent", "financer"),  # third person plural: Snowball leaves « financent »
+        ("les lois", "la loi"),
+        ("publiques", "public"),
+        ("les élus", "un élu"),
+        ("ils ont mis", "mettre"),
+        ("prévue", "prévoir"),
+    ],
+)
+def test_inflected_forms_share_the_lemma_stem(inflected: str, base: str) -> None:
+    assert tokenize_french(inflected) == tokenize_french(base)
+
+
+def test_unknown_words_and_names_are_only_stemmed() -> None:
+    assert tokenize_french("Occitanie zythologies") == tokenize_french("occitanie zythologie")
+    assert tokenize_french("SCIC ESUS") == ["scic", "esus"]
+
+
+def test_a_form_whose_lemma_is_a_stop_word_is_dropped() -> None:
+    assert tokenize_french("elles étaient") == []
+
+
 def test_numbers_are_kept_whole() -> None:
     assert "2014" in tokenize_french("la loi du 31 juillet 2014")
 

@@ -93,16 +93,44 @@ def _stemmer() -> Any:
 
 
 def tokenize_french(text: str) -> list[str]:
-    """Tokens for BM25: lower-case, elisions removed, accents folded, stop words dropped, stemmed."""
+    """Tokens for BM25: lower-case, elisions removed, lemmatized, accents folded, stop words dropped, stemmed."""
     text = _CODE_ARTICLE.sub(lambda m: f" {m.group(1)}{m.group(2).replace('-', '_')} ", text)
     text = _ORDINAL.sub(r"\1e", text)
-    text = fold_accents(_ELISION.sub(" ", text.lower()))
+    tokens = []
+    for word in _TOKEN.findall(_ELISION.sub(" ", text.lower())):
+        word = word[:MAX_TERM_CHARS]
+        if "_" in word or word.isdigit():
+            tokens.append(word)
+        elif len(word) > 1:
+            stem = _word_stem(word)
+            if stem:
+                tokens.append(stem)
+    return tokens
+
+
+@lru_cache(maxsize=200_000)
+def _word_stem(word: str) -> str:
+    """The stem of a lower-case word's lemma, or "" for a stop word.
+
+    Snowball alone leaves apart what French inflection changes inside the word: « obtenu » / « obtenir »,
+    « financent » / « finance », « lois » / « loi », « publique » / « public ». simplemma's dictionary brings each
+    form back to its lemma first (a word it does not know is kept as written)."""
     stop = _stopwords()
-    words = [
-        word[:MAX_TERM_CHARS] for word in _TOKEN.findall(text) if word not in stop and (len(word) > 1 or word.isdigit())
-    ]
-    stemmer = _stemmer()
-    return [word if "_" in word or word.isdigit() else _unify(stemmer.stemWord(word)) for word in words]
+    folded = fold_accents(word)
+    if folded in stop:
+        return ""
+    lemma = fold_accents(_lemma(word))
+    if lemma in stop:
+        return ""
+    return _unify(_stemmer().stemWord(lemma))
+
+
+def _lemma(word: str) -> str:
+    import simplemma
+
+    lemma = simplemma.lemmatize(word, lang="fr")
+    # A lemma is a dictionary word: a multi-word or capitalised result is kept only in lower case.
+    return lemma.lower() if lemma and lemma.isalpha() else word
 
 
 def _unify(stem: str) -> str:
