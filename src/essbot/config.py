@@ -86,6 +86,7 @@ class Settings:
     followup_min_information: float = 5.0  # IDF mass above which a question without pronoun stands alone
     abstain_min_coverage: float = 0.26  # chosen on the dev splits (evals/calibrate_abstention.py)
     abstain_min_sentence: float = 0.28
+    abstain_depth: int = 3  # the abstention signals read this many of the best passages (floors chosen with 3)
     abstain_min_dense: float = -1.0  # < 0: the floor calibrated for the embedding model, if any
     definition_depth: int = 10  # « Qu'est-ce que… ? »: a passage defining the term is looked for among this many
     extractive_min_ratio: float = 0.65  # extra sentences must score this share of the best one (chosen on dev)

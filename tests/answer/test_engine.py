@@ -190,3 +190,24 @@ def test_sentences_are_scored_once_per_answer(assistant: Assistant, monkeypatch:
     alone = assistant.ask("Qui délivre l'agrément ESUS ?")
     assert not alone.abstained and alone.citations
     assert calls == ["Qui délivre l'agrément ESUS ?"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Comment fonctionne la taxe de séjour ?", "Quel est le montant de l'indemnité d'un conseiller municipal ?"],
+)
+def test_more_passages_for_the_answer_do_not_weaken_abstention(
+    default_assistant: Assistant, embedding: EssbotEmbedding, question: str
+) -> None:
+    """`top_k` feeds the answer; the abstention signals read the best `abstain_depth` passages, the depth their
+    floors were chosen with (before, top_k = 5 let words scattered over five passages cover these questions)."""
+    from essbot.index.stores import open_store
+    from essbot.retrieve import HybridRetriever
+
+    settings = default_assistant.settings.replace(top_k=5)
+    wide = Assistant(
+        HybridRetriever(open_store(Settings(), settings.index_dir, embedding.model_id), embedding, settings), settings
+    )
+    assert default_assistant.retrieve(question)[2].abstain
+    _, passages, check = wide.retrieve(question)
+    assert len(passages) == 5 and check.abstain, check

@@ -217,7 +217,8 @@ class Assistant:
         query, passages = resolve_query(question, turns, search, self.weights, self.policy, self._rewrite_with_llm)
         # Scored once, for the abstention check and the extractive answer.
         ranked = score_sentences(question, query, passages, self.weights) if passages else []
-        check = should_abstain(question, query, passages, self.weights, self.settings, self.min_dense, ranked)
+        evidence = passages[: self.settings.abstain_depth]
+        check = should_abstain(question, query, evidence, self.weights, self.settings, self.min_dense, ranked)
         return question, turns, query, passages, check, ranked
 
     def retrieve(
