@@ -10,6 +10,7 @@ from essbot.ingest.clean import (
     dedupe_lines,
     drop_boilerplate,
     heading_level,
+    join_wrapped,
     normalize_text,
     remove_running_headers,
 )
@@ -54,6 +55,37 @@ def test_dedupe_shares_seen_set_across_pages() -> None:
     seen: set[str] = set()
     assert dedupe_lines(["Paragraphe commun."], seen) == ["Paragraphe commun."]
     assert dedupe_lines(["Paragraphe commun.", "Nouveau."], seen) == ["Nouveau."]
+
+
+def test_dedupe_of_markdown_keeps_a_wrapped_piece_of_sentence_that_recurs() -> None:
+    lines = [
+        "Une entreprise soumise, en application de l'",
+        "article L. 2322-1 du code du travail",
+        ", informe ses salariés.",
+        "",
+        "Une société qui, en application de l'",
+        "article L. 2322-1 du code du travail",
+        ", cède ses parts.",
+    ]
+    assert dedupe_lines(lines, soft_wraps=True) == lines
+    assert dedupe_lines(lines).count("article L. 2322-1 du code du travail") == 1  # line by line (PDF, HTML)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "joined"),
+    [
+        ("en application de l'", "article 1er", "en application de l'article 1er"),
+        ("du code du travail", ", lorsque", "du code du travail, lorsque"),
+        ("relevant du", "code civil", "relevant du code civil"),
+    ],
+)
+def test_wrapped_lines_close_up_around_apostrophes_and_commas(first: str, second: str, joined: str) -> None:
+    assert join_wrapped(first, second) == joined
+
+
+def test_dedupe_of_markdown_still_drops_a_repeated_paragraph() -> None:
+    lines = ["## Titre", "Paragraphe répété.", "", "Autre texte", "sur deux lignes.", "", "Paragraphe répété.", ""]
+    assert dedupe_lines(lines, soft_wraps=True) == [*lines[:6], ""]
 
 
 # --- drop_boilerplate ------------------------------------------------------------------------------

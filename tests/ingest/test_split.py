@@ -226,6 +226,14 @@ def test_codes_extract_has_a_section_for_l3332_17_1() -> None:
     assert any("utilité sociale" in chunk.text for chunk in esus)
 
 
+def test_a_reference_wrapped_onto_its_own_line_stays_in_every_sentence_citing_it() -> None:
+    """The export wraps « l'article L. 2322-1 du code du travail » onto a line of its own, several times over: each
+    sentence keeps it (it once lost every copy after the first, read as a repeated paragraph)."""
+    chunks = chunks_of(shared_file(LAWS_DIR, "codes-extraits*.md"))
+    text = " ".join(chunk.text for chunk in chunks if chunk.article == "L. 23-10-1")
+    assert "en application de l'article L. 2322-1 du code du travail, lorsque" in " ".join(text.split())
+
+
 def test_scraped_seed_has_no_repeated_paragraph_and_no_cookie_panel() -> None:
     path = shared_file(SEEDS_DIR, "004_*.txt")
     raw_lines = Counter(line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip())

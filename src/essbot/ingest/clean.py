@@ -125,21 +125,33 @@ def drop_boilerplate(lines: Iterable[str]) -> list[str]:
     return kept
 
 
-def dedupe_lines(lines: Iterable[str], seen: set[str] | None = None) -> list[str]:
+def dedupe_lines(lines: Iterable[str], seen: set[str] | None = None, soft_wraps: bool = False) -> list[str]:
     """Keep each identical paragraph (line) once; headings and blank lines are left alone.
 
-    Pass the same `seen` set for every page of a document to de-duplicate across pages.
+    Pass the same `seen` set for every page of a document to de-duplicate across pages. With `soft_wraps`
+    (Markdown, where a paragraph runs over several lines), only a line standing alone between blank lines is a
+    paragraph: a wrapped piece of a sentence (« … en application de l' » / « article L. 2322-1 du code du
+    travail » / « , lorsque… ») is kept however often it recurs.
     """
     seen = set() if seen is None else seen
+    lines = list(lines)
     kept = []
-    for line in lines:
+    for position, line in enumerate(lines):
         key = _dedupe_key(line)
+        if soft_wraps and not _stands_alone(lines, position):
+            key = ""
         if key and not line.startswith("#"):
             if key in seen:
                 continue
             seen.add(key)
         kept.append(line)
     return kept
+
+
+def _stands_alone(lines: list[str], position: int) -> bool:
+    """No text line right before or after (a blank line, a heading or the page's edge)."""
+    neighbours = lines[max(position - 1, 0) : position] + lines[position + 1 : position + 2]
+    return all(not line.strip() or line.startswith("#") for line in neighbours)
 
 
 def _normalized_title(text: str) -> str:
@@ -266,11 +278,18 @@ def _blocks_from_lines(lines: list[str], page: int | None, outline: set[str], so
                 and not line.startswith((">", "|"))
                 and not paragraph[-1].startswith((">", "|"))
             ):
-                paragraph[-1] += " " + line
+                paragraph[-1] = join_wrapped(paragraph[-1], line)
             else:
                 paragraph.append(line)
     flush()
     return blocks
+
+
+def join_wrapped(first: str, second: str) -> str:
+    """Two lines of one paragraph: « de l' » + « article 1er » and « du code » + « , lorsque » close up."""
+    if first.endswith(("'", "’")) or second.startswith((",", ".", ";", ")")):
+        return first + second
+    return f"{first} {second}"
 
 
 def clean_document(doc: LoadedDocument) -> list[Block]:
@@ -285,7 +304,7 @@ def clean_document(doc: LoadedDocument) -> list[Block]:
         lines = drop_boilerplate(lines)
         if doc.doc_type == "pdf":
             lines = _rejoin_pdf_lines(lines, outline)
-        cleaned_pages.append(dedupe_lines(lines, seen))
+        cleaned_pages.append(dedupe_lines(lines, seen, soft_wraps=doc.doc_type == "markdown"))
     blocks: list[Block] = []
     for page, lines in zip(doc.pages, cleaned_pages, strict=True):
         blocks.extend(_blocks_from_lines(lines, page.number, outline, soft_wraps=doc.doc_type == "markdown"))
