@@ -29,6 +29,7 @@ from essbot.answer.weights import TermWeights
 from essbot.config import Settings, load_settings
 from essbot.errors import GenerationError, QuestionError
 from essbot.retrieve import HybridRetriever
+from essbot.text.tokens import tokenize_french
 from essbot.types import Passage
 
 logger = logging.getLogger(__name__)
@@ -103,6 +104,7 @@ class Assistant:
         self._fallback = ExtractiveGenerator(settings, self.weights, evidence)
         self.min_dense = dense_floor(settings, retriever.embedding.model_id)
         self.policy = FollowupPolicy.from_settings(settings)
+        tokenize_french("amorçage")  # loads the lemma dictionary now, not during the first user's question
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, settings: Settings | None = None, **overrides: Any) -> Assistant:
