@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 
 from essbot.answer.engine import Assistant
-from essbot.answer.followup import MAX_TURN_CHARS, analyse_question, conversation_subject, plan_followup
+from essbot.answer.followup import (
+    MAX_TURN_CHARS,
+    analyse_question,
+    conjugated_verb,
+    conversation_subject,
+    plan_followup,
+)
 from essbot.answer.types import Message
 from essbot.evaluation.gold import load_gold
 from essbot.ui.messages import STARTERS
@@ -204,6 +210,42 @@ def test_an_object_pronoun_beside_a_subject_names_something_only_the_conversatio
 )
 def test_articles_and_prepositions_are_not_object_pronouns(question: str) -> None:
     assert not analyse_question(question).points_out
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Quel règlement les encadre ?",
+        "Quelle loi la définit ?",
+        "Quels organismes l'accompagnent ?",
+        "Quel service le délivre ?",  # « délivre » is also a noun: « délivrer » tells the verb
+        "Et quelles communes les accueillent ?",
+    ],
+)
+def test_a_clitic_before_the_verb_that_ends_the_question_points_outside(question: str) -> None:
+    shape = analyse_question(question)
+    assert shape.leans and shape.points_out, shape
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Quel texte prévoit les sommes versées ?",  # the verb comes first: « les » is an article
+        "Quels sont les délais ?",
+        "Quelle aide la région ?",  # « région » is no verb
+        "Quelle commune les sommes ?",  # « sommes » is a noun here (or « être »), not an object's verb
+    ],
+)
+def test_an_article_after_an_interrogative_phrase_is_not_a_clitic(question: str) -> None:
+    assert not analyse_question(question).points_out
+
+
+@pytest.mark.parametrize(
+    ("word", "verb"),
+    [("reconnaît", True), ("accueillent", True), ("délivre", True), ("région", False), ("statuts", False)],
+)
+def test_conjugated_verbs_are_told_from_nouns_by_the_lemma_dictionary(word: str, verb: bool) -> None:
+    assert conjugated_verb(word) is verb
 
 
 def test_an_object_pronoun_takes_its_referent_from_the_conversation(default_assistant: Assistant) -> None:

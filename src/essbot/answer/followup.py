@@ -154,6 +154,37 @@ def subject_terms(text: str) -> list[str]:
 
 # Object and reflexive clitics (« peut-elle l'obtenir », « lui verser », « s'y joindre ») never stand for the
 # subject of their own clause: in the same clause as the question's subject, they name something outside it.
+# « Quel article de loi les reconnaît ? », « Quelles communes l'accueillent ? »: an interrogative noun phrase as the
+# subject, then a clitic and the conjugated verb that ends the question (checked by `conjugated_verb`; « Quel est
+# le seuil ? » and « Quels sont les délais ? » have the verb first).
+_NP_CLITIC_VERB = re.compile(
+    r"^(?:et\s+)?(?:quel|quelle|quels|quelles)\s+(?!(?:est|sont|était|étaient|sera|seront|serait|seraient|a|ont"
+    r"|peut|peuvent|doit|doivent)\b)\w+(?:\s+(?:de|du|des|d['’])\s*\w+)?"
+    r"\s+(?:le\s+|la\s+|les\s+|l['’]|lui\s+|leur\s+)(\w+)(?:-t)?(?:-\w+)?\s*\??\s*$",
+    _I,
+)
+
+
+def conjugated_verb(word: str) -> bool:
+    """`word` is an inflected form of a verb (« reconnaît », « accueillent », « délivre »), not a noun.
+
+    By the lemma dictionary: a lemma ending like an infinitive that is not the word itself, or, for « délivre »
+    (also a noun), the same word plus « r » being a known infinitive. « être » and « avoir » are left out (« les
+    sommes »)."""
+    import simplemma
+
+    word = word.lower()
+    lemma = simplemma.lemmatize(word, lang="fr").lower()
+    if lemma != word and lemma.endswith(("er", "ir", "re", "oir")) and lemma not in {"être", "avoir"}:
+        return True
+    return word.endswith("e") and simplemma.is_known(word + "r", lang="fr")
+
+
+def _np_clitic_end(text: str) -> int | None:
+    match = _NP_CLITIC_VERB.search(text)
+    return match.end(1) if match and conjugated_verb(match.group(1)) else None
+
+
 _OBJECT_PATTERNS = (_CLEAR_WORD_CLITIC, _INVERSION_OBJECT, _INFINITIVE_CLITIC, _REFLEXIVE_CLITIC)
 _OTHER_PATTERNS = (_WORD_CLITIC, _FREE_SUBJECT_PRONOUN, _DEMONSTRATIVE, _POSSESSIVE)
 
@@ -166,6 +197,8 @@ def _leaning_positions(text: str) -> tuple[int | None, int | None]:
     """Where the first word pointing outside the question ends, and where the first object clitic ends."""
     without_impersonal = _IMPERSONAL.sub(lambda m: " " * len(m.group(0)), text)
     objects = _first_end(_OBJECT_PATTERNS, without_impersonal)
+    if (verb := _np_clitic_end(without_impersonal)) is not None:
+        objects = verb if objects is None else min(objects, verb)
     positions = [p for p in (objects, _first_end(_OTHER_PATTERNS, without_impersonal)) if p is not None]
     if (match := _INVERSION_CLITIC.search(without_impersonal)) and not _NOUN_PHRASE.search(text[: match.start()]):
         positions.append(match.end())
