@@ -20,8 +20,9 @@ CONFIG_FILE_ENV = "ESSBOT_CONFIG"
 DEFAULT_CONFIG_FILE = "essbot.toml"
 # Bump when a change to cleaning, splitting or BM25 tokenization changes what an index holds: existing
 # indexes are then re-split (unchanged texts keep their vectors) instead of mixing old and new chunking.
-# 3: `updated` and `article`; 4: paragraphs joined across pages; 5: stems unified; 6: lemmas; 7: wrapped Markdown lines
-CHUNKING_VERSION = 7
+# 3: `updated` and `article`; 4: paragraphs joined across pages; 5: stems unified; 6: lemmas; 7: wrapped Markdown lines;
+# 8: combining accents composed before words are cut
+CHUNKING_VERSION = 8
 NO_SECRET = SecretStr("")  # immutable: safe as a shared dataclass default
 
 

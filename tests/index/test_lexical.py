@@ -3,6 +3,7 @@ the real code extracts."""
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,11 @@ TEXTS = [
 def test_accents_and_case_are_folded() -> None:
     assert tokenize_french("Économie ÉCONOMIQUE") == tokenize_french("economie economique")
     assert tokenize_french("coopératives") == tokenize_french("cooperative")  # stemmed as well
+
+
+def test_accents_typed_as_combining_marks_give_the_same_tokens() -> None:
+    composed = "Qui délivre l'agrément du réseau ?"
+    assert tokenize_french(unicodedata.normalize("NFD", composed)) == tokenize_french(composed)
 
 
 def test_elisions_are_removed() -> None:

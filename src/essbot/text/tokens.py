@@ -15,6 +15,7 @@ MAX_TERM_CHARS = 64
 _CODE_ARTICLE = re.compile(r"\b([lrd])\.?\s?(\d{1,4}(?:-\d+)+)\b", re.IGNORECASE)
 # "9e", "9ème", "9eme", "9è" : the same ordinal.
 _ORDINAL = re.compile(r"\b(\d+)(?:ème|eme|è|e|er|ère|re|nd|nde)\b", re.IGNORECASE)
+_COMBINING = re.compile(r"[\u0300-\u036f]")
 _ELISION = re.compile(r"\b[cdjlmnst]['’]|\bqu['’]|\bjusqu['’]|\blorsqu['’]|\bpuisqu['’]", re.IGNORECASE)
 
 
@@ -94,6 +95,9 @@ def _stemmer() -> Any:
 
 def tokenize_french(text: str) -> list[str]:
     """Tokens for BM25: lower-case, elisions removed, lemmatized, accents folded, stop words dropped, stemmed."""
+    # Accents typed as separate combining marks (« e » + « ◌́ », as some keyboards send them) are composed first:
+    # words are cut before their accents are folded.
+    text = _COMBINING.sub("", unicodedata.normalize("NFC", text))
     text = _CODE_ARTICLE.sub(lambda m: f" {m.group(1)}{m.group(2).replace('-', '_')} ", text)
     text = _ORDINAL.sub(r"\1e", text)
     tokens = []
