@@ -6,6 +6,7 @@ import asyncio
 import json
 import re
 import shutil
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -211,3 +212,12 @@ def test_more_passages_for_the_answer_do_not_weaken_abstention(
     assert default_assistant.retrieve(question)[2].abstain
     _, passages, check = wide.retrieve(question)
     assert len(passages) == 5 and check.abstain, check
+
+
+def test_a_question_typed_with_combining_accents_gets_the_same_answer(assistant: Assistant) -> None:
+    composed = "Quelle est la durée de l'agrément ESUS ?"
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert decomposed != composed
+    history = [{"role": "user", "content": unicodedata.normalize("NFD", "Qu'est-ce que l'agrément ESUS ?")}]
+    assert assistant.ask(decomposed).answer == assistant.ask(composed).answer
+    assert assistant.ask(decomposed, history=history).answer == assistant.ask(composed, history=history).answer

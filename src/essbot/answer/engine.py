@@ -7,6 +7,7 @@ import contextlib
 import logging
 import threading
 import time
+import unicodedata
 from collections.abc import AsyncIterator, Generator, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -80,7 +81,9 @@ def parse_history(history: HistoryInput) -> list[Message]:
 def bound_history(turns: list[Message], settings: Settings) -> list[Message]:
     """The last turns only, each cut to a bounded length: a long history costs no more than a short one."""
     limit = settings.max_turn_chars
-    return [Message(m.role, m.content[:limit]) for m in turns[-settings.max_history_turns :]]
+    return [
+        Message(m.role, unicodedata.normalize("NFC", m.content[:limit])) for m in turns[-settings.max_history_turns :]
+    ]
 
 
 _ASKS_DEFINITION = "définition"  # added to the search of a definition question
@@ -153,7 +156,8 @@ class Assistant:
             raise QuestionError(messages.QUESTION_EMPTY)
         if problem := check_text(question):
             raise QuestionError(messages.QUESTION_INVALID_TEXT.format(problem=problem))
-        question = " ".join(question.split())
+        # Composed accents: the question's patterns (« délai », « à quelle date ») see « é », not « e » + « ◌́ ».
+        question = unicodedata.normalize("NFC", " ".join(question.split()))
         if len(question) > self.settings.max_question_chars:
             raise QuestionError(
                 messages.QUESTION_TOO_LONG.format(length=len(question), limit=self.settings.max_question_chars)
