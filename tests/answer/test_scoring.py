@@ -131,7 +131,7 @@ def test_a_definition_opens_on_what_the_term_is_not_on_a_property_or_a_pronoun_s
             None,
         ),
     )
-    assert best.startswith("Association qui réunit habitants"), best
+    assert best.startswith("Régie de quartier : Association qui réunit habitants"), best
 
 
 def test_a_question_heading_does_not_make_its_first_item_a_definition() -> None:
@@ -326,7 +326,7 @@ def test_a_definition_under_a_heading_naming_the_term_beats_a_mere_mention() -> 
             None,
         ),
     )
-    assert best.startswith("Association qui confie aux habitants")
+    assert best.startswith("Régie de quartier : Association qui confie aux habitants")
 
 
 def test_a_quantity_is_not_a_date_or_a_text_number() -> None:
@@ -633,3 +633,29 @@ def test_a_long_list_keeps_its_introduction_and_the_items_that_fit() -> None:
     merged = _parts(sentences, 0)[0]
     assert merged.startswith("La coopérative remplit les conditions cumulatives suivantes : Le 0e critère")
     assert 60 < len(merged.split()) <= 100  # not dropped for its length, not all six items either
+
+
+@pytest.mark.parametrize(
+    ("section", "sentence", "entry"),
+    [
+        ("Régie de quartier", "Association qui rassemble habitants, bailleurs et commune autour de l'entretien.", True),
+        ("Fonds territorial", "Réserve financière abondée par plusieurs communes (délibérations concordantes).", True),
+        ("Base légale", "Code de la commande publique, art. L. 2113-15 : marchés réservés.", False),  # a reference
+        ("Étapes", "Délibérer sur le projet avant la fin de l'année.", False),  # an infinitive: a step
+        ("Définition", "Sont visés les organismes à but non lucratif.", False),  # a conjugated verb opens a sentence
+        ("Qui fait quoi", "Préfet de région : signe la convention.", False),  # a label of its own
+        ("Régie de quartier", "La régie de quartier est une association.", False),  # has its own subject
+        ("Régie de quartier", "Régie de quartier associative qui gère des services.", False),  # names the term
+    ],
+)
+def test_a_glossary_entry_is_a_bare_noun_phrase_under_a_term(section: str, sentence: str, entry: bool) -> None:
+    from essbot.answer.scoring import glossary_entry
+
+    assert glossary_entry(section, sentence) is entry
+
+
+def test_a_quoted_glossary_entry_says_which_term_it_defines() -> None:
+    """Quoted alone, « Association qui rassemble… » does not say it is the régie de quartier: its heading labels it."""
+    text = "Association qui rassemble habitants, bailleurs et commune autour de l'entretien du quartier."
+    best = _best("Qu'est-ce qu'une régie de quartier ?", (text, "Régie de quartier", None))
+    assert best == f"Régie de quartier : {text}"

@@ -18,7 +18,7 @@ from essbot.answer.safety import looks_like_instruction
 from essbot.answer.weights import TermWeights
 from essbot.retrieve import named_articles
 from essbot.text.sentences import LIST_MARKER, content_tokens, raw_sentences, split_sentences
-from essbot.text.tokens import tokenize_french
+from essbot.text.tokens import fold_accents, tokenize_french
 from essbot.types import Passage, article_key
 
 NUMBER = re.compile(
@@ -421,6 +421,61 @@ def names_term(phrase: str, term: frozenset[str]) -> bool:
     return False
 
 
+# What opens a sentence rather than a glossary entry's bare noun phrase (« Obligation émise par… »).
+_SENTENCE_OPENING = re.compile(
+    r"^(?:le|la|les|l['’]|un|une|des|du|de|d['’]|ce|cet|cette|ces|il|elle|ils|elles|on|son|sa|ses|leur|leurs|à|au|aux"
+    r"|en|dans|pour|par|sur|avec|sans|depuis|selon|avant|après|entre|chaque|tout|toute|tous|toutes|si|lorsque|quand"
+    r"|oui|non|pas|aucun|aucune|certains|certaines|plusieurs|cela|ceci|voir|outre|hors|sauf|dès|pendant)\b",
+    re.IGNORECASE,
+)
+
+
+_LEGAL_TEXT_OPENING = re.compile(
+    r"^(?:loi|code|article|art\.|décret|ordonnance|arrêté|règlement|directive|circulaire|instruction|cgct|ccp)\b",
+    re.IGNORECASE,
+)
+
+
+def glossary_entry(section: str, sentence: str) -> bool:
+    """`sentence` opens a glossary entry: a bare noun phrase (« Obligation émise par une association… ») under a
+    heading naming the term (« Titre associatif »). Quoted alone it would not say what it defines: the answer gives
+    the heading as its label. Not a sentence with its own subject (« Le titre associatif est… »), not a list, not a
+    heading that is a section's name rather than a term (« En bref », « Étapes »: full sentences follow them)."""
+    first = sentence.split(maxsplit=1)[0] if sentence.split() else ""
+    return (
+        first[:1].isupper()
+        and first[1:2].islower()
+        and not _SENTENCE_OPENING.match(sentence)
+        and not infinitive(first)  # « Verser selon l'échéancier » under « Étapes »: a step, not an entry
+        and not inflected_verb(first)  # « Sont visées les structures… » under « Définition »: a sentence
+        and not names_term(" ".join(sentence.split()[:_HEAD_WORDS]), content_tokens(section))
+        and not fold_accents(sentence.lower()).startswith(fold_accents(re.sub(r"\s*\(.*", "", section).lower()))
+        and not _LEGAL_TEXT_OPENING.match(sentence)  # « Code de la commande publique, art. … » under « Base légale »
+        and ":" not in " ".join(sentence.split()[:_HEAD_WORDS])  # a label of its own: « Préfet du département : … »
+    )
+
+
+def infinitive(word: str) -> bool:
+    """An infinitive (its own lemma, ending like one): « Verser », « Établir », « Inscrire »; nouns such as
+    « Dossier » count too, which only withholds a label."""
+    word = word.lower().strip(".,;:")
+    return word.endswith(("er", "ir", "re", "oir")) and _lemma(word) == word
+
+
+def inflected_verb(word: str) -> bool:
+    """A conjugated verb: its lemma is another word, an infinitive (« Sont » → « être », « Regroupe » →
+    « regrouper »); nouns are their own lemma (« Liste », « Réseau »)."""
+    word = word.lower().strip(".,;:")
+    lemma = _lemma(word)
+    return lemma != word and lemma.endswith(("er", "ir", "re", "oir"))
+
+
+def _lemma(word: str) -> str:
+    import simplemma
+
+    return str(simplemma.lemmatize(word, lang="fr")).lower()
+
+
 def heading_names_term(section: str, term: frozenset[str]) -> bool:
     """A short heading that is the term's name (see `names_term`)."""
     return names_a_term(section) and names_term(section, term)
@@ -606,6 +661,8 @@ def score_sentences(
         usable = 0  # sentences of this passage that can be quoted, so far
         for position, (sentence, _) in enumerate(sentences):
             parts = _parts(sentences, position)
+            if position == 0 and term_heading and parts == (sentence,) and glossary_entry(chunk.section, sentence):
+                parts = (f"{chunk.section.strip()} : {sentence}",)
             words = len(" ".join(parts).split())
             if words < 4 or words > 110 or any(looks_like_instruction(p) or is_metadata(p) for p in parts):
                 continue
