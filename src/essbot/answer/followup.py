@@ -24,6 +24,7 @@ from essbot.answer.types import Message
 from essbot.answer.weights import TermWeights
 from essbot.config import Settings
 from essbot.text.sentences import content_tokens
+from essbot.text.tokens import is_known_word, lemma
 from essbot.types import Passage
 
 # How much of the history a contextual query may carry: the query stays bounded whatever the client sends. A
@@ -152,8 +153,6 @@ def subject_terms(text: str) -> list[str]:
     return list(seen)
 
 
-# Object and reflexive clitics (« peut-elle l'obtenir », « lui verser », « s'y joindre ») never stand for the
-# subject of their own clause: in the same clause as the question's subject, they name something outside it.
 # « Quel article de loi les reconnaît ? », « Quelles communes l'accueillent ? »: an interrogative noun phrase as the
 # subject, then a clitic and the conjugated verb that ends the question (checked by `conjugated_verb`; « Quel est
 # le seuil ? » and « Quels sont les délais ? » have the verb first).
@@ -171,13 +170,11 @@ def conjugated_verb(word: str) -> bool:
     By the lemma dictionary: a lemma ending like an infinitive that is not the word itself, or, for « délivre »
     (also a noun), the same word plus « r » being a known infinitive. « être » and « avoir » are left out (« les
     sommes »)."""
-    import simplemma
-
     word = word.lower()
-    lemma = simplemma.lemmatize(word, lang="fr").lower()
-    if lemma != word and lemma.endswith(("er", "ir", "re", "oir")) and lemma not in {"être", "avoir"}:
+    base = lemma(word)
+    if base != word and base.endswith(("er", "ir", "re", "oir")) and base not in {"être", "avoir"}:
         return True
-    return word.endswith("e") and simplemma.is_known(word + "r", lang="fr")
+    return word.endswith("e") and is_known_word(word + "r")
 
 
 def _np_clitic_end(text: str) -> int | None:
@@ -185,6 +182,8 @@ def _np_clitic_end(text: str) -> int | None:
     return match.end(1) if match and conjugated_verb(match.group(1)) else None
 
 
+# Object and reflexive clitics (« peut-elle l'obtenir », « lui verser », « s'y joindre ») never stand for the
+# subject of their own clause: in the same clause as the question's subject, they name something outside it.
 _OBJECT_PATTERNS = (_CLEAR_WORD_CLITIC, _INVERSION_OBJECT, _INFINITIVE_CLITIC, _REFLEXIVE_CLITIC)
 _OTHER_PATTERNS = (_WORD_CLITIC, _FREE_SUBJECT_PRONOUN, _DEMONSTRATIVE, _POSSESSIVE)
 

@@ -18,7 +18,7 @@ from essbot.answer.safety import looks_like_instruction
 from essbot.answer.weights import TermWeights
 from essbot.retrieve import named_articles
 from essbot.text.sentences import LIST_MARKER, content_tokens, raw_sentences, split_sentences
-from essbot.text.tokens import fold_accents, tokenize_french
+from essbot.text.tokens import fold_accents, lemma, tokenize_french
 from essbot.types import Passage, article_key
 
 NUMBER = re.compile(
@@ -459,21 +459,15 @@ def infinitive(word: str) -> bool:
     """An infinitive (its own lemma, ending like one): « Verser », « Établir », « Inscrire »; nouns such as
     « Dossier » count too, which only withholds a label."""
     word = word.lower().strip(".,;:")
-    return word.endswith(("er", "ir", "re", "oir")) and _lemma(word) == word
+    return word.endswith(("er", "ir", "re", "oir")) and lemma(word) == word
 
 
 def inflected_verb(word: str) -> bool:
     """A conjugated verb: its lemma is another word, an infinitive (« Sont » → « être », « Regroupe » →
     « regrouper »); nouns are their own lemma (« Liste », « Réseau »)."""
     word = word.lower().strip(".,;:")
-    lemma = _lemma(word)
-    return lemma != word and lemma.endswith(("er", "ir", "re", "oir"))
-
-
-def _lemma(word: str) -> str:
-    import simplemma
-
-    return str(simplemma.lemmatize(word, lang="fr")).lower()
+    base = lemma(word)
+    return base != word and base.endswith(("er", "ir", "re", "oir"))
 
 
 def heading_names_term(section: str, term: frozenset[str]) -> bool:

@@ -123,18 +123,27 @@ def _word_stem(word: str) -> str:
     folded = fold_accents(word)
     if folded in stop:
         return ""
-    lemma = fold_accents(_lemma(word))
-    if lemma in stop:
+    base = fold_accents(lemma(word))
+    if base in stop:
         return ""
-    return _unify(_stemmer().stemWord(lemma))
+    return _unify(_stemmer().stemWord(base))
 
 
-def _lemma(word: str) -> str:
+def lemma(word: str) -> str:
+    """The dictionary form of a French word, in lower case (« obtenu » → « obtenir », « Sont » → « être »); a
+    word simplemma does not know is returned as written, in lower case."""
     import simplemma
 
-    lemma = simplemma.lemmatize(word, lang="fr")
-    # A lemma is a dictionary word: a multi-word or capitalised result is kept only in lower case.
-    return lemma.lower() if lemma and lemma.isalpha() else word
+    word = word.lower()
+    found = simplemma.lemmatize(word, lang="fr")
+    return found.lower() if found and found.isalpha() else word
+
+
+def is_known_word(word: str) -> bool:
+    """The lemma dictionary holds `word` (« délivrer » yes, « zythologue » no)."""
+    import simplemma
+
+    return bool(simplemma.is_known(word.lower(), lang="fr"))
 
 
 def _unify(stem: str) -> str:
