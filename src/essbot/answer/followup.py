@@ -24,7 +24,7 @@ from essbot.answer.types import Message
 from essbot.answer.weights import TermWeights
 from essbot.config import Settings
 from essbot.text.sentences import content_tokens
-from essbot.text.tokens import is_known_word, lemma
+from essbot.text.tokens import inflected_verb, is_known_word, lemma
 from essbot.types import Passage
 
 # How much of the history a contextual query may carry: the query stays bounded whatever the client sends. A
@@ -171,8 +171,7 @@ def conjugated_verb(word: str) -> bool:
     (also a noun), the same word plus « r » being a known infinitive. « être » and « avoir » are left out (« les
     sommes »)."""
     word = word.lower()
-    base = lemma(word)
-    if base != word and base.endswith(("er", "ir", "re", "oir")) and base not in {"être", "avoir"}:
+    if inflected_verb(word) and lemma(word) not in {"être", "avoir"}:
         return True
     return word.endswith("e") and is_known_word(word + "r")
 

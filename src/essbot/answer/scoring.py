@@ -18,7 +18,7 @@ from essbot.answer.safety import looks_like_instruction
 from essbot.answer.weights import TermWeights
 from essbot.retrieve import named_articles
 from essbot.text.sentences import LIST_MARKER, content_tokens, raw_sentences, split_sentences
-from essbot.text.tokens import fold_accents, lemma, tokenize_french
+from essbot.text.tokens import fold_accents, infinitive, inflected_verb, tokenize_french
 from essbot.types import Passage, article_key
 
 NUMBER = re.compile(
@@ -453,21 +453,6 @@ def glossary_entry(section: str, sentence: str) -> bool:
         and not _LEGAL_TEXT_OPENING.match(sentence)  # « Code de la commande publique, art. … » under « Base légale »
         and ":" not in " ".join(sentence.split()[:_HEAD_WORDS])  # a label of its own: « Préfet du département : … »
     )
-
-
-def infinitive(word: str) -> bool:
-    """An infinitive (its own lemma, ending like one): « Verser », « Établir », « Inscrire »; nouns such as
-    « Dossier » count too, which only withholds a label."""
-    word = word.lower().strip(".,;:")
-    return word.endswith(("er", "ir", "re", "oir")) and lemma(word) == word
-
-
-def inflected_verb(word: str) -> bool:
-    """A conjugated verb: its lemma is another word, an infinitive (« Sont » → « être », « Regroupe » →
-    « regrouper »); nouns are their own lemma (« Liste », « Réseau »)."""
-    word = word.lower().strip(".,;:")
-    base = lemma(word)
-    return base != word and base.endswith(("er", "ir", "re", "oir"))
 
 
 def heading_names_term(section: str, term: frozenset[str]) -> bool:

@@ -139,6 +139,24 @@ def lemma(word: str) -> str:
     return found.lower() if found and found.isalpha() else word
 
 
+_INFINITIVE_ENDINGS = ("er", "ir", "re", "oir")
+
+
+def infinitive(word: str) -> bool:
+    """An infinitive (its own lemma, ending like one): « Verser », « Établir », « Inscrire »; nouns such as
+    « Dossier » count too."""
+    word = word.lower().strip(".,;:")
+    return word.endswith(_INFINITIVE_ENDINGS) and lemma(word) == word
+
+
+def inflected_verb(word: str) -> bool:
+    """A conjugated verb: its lemma is another word, an infinitive (« Sont » → « être », « Regroupe » →
+    « regrouper »); nouns are their own lemma (« Liste », « Réseau »)."""
+    word = word.lower().strip(".,;:")
+    base = lemma(word)
+    return base != word and base.endswith(_INFINITIVE_ENDINGS)
+
+
 def is_known_word(word: str) -> bool:
     """The lemma dictionary holds `word` (« délivrer » yes, « zythologue » no)."""
     import simplemma
