@@ -344,6 +344,35 @@ def test_a_quantity_is_not_a_date_or_a_text_number() -> None:
         assert not has_quantity(dated), dated
 
 
+def test_a_time_relative_to_an_event_answers_when() -> None:
+    from essbot.answer.scoring import has_date
+
+    for dated in (
+        "Le dossier est transmis au plus tard trois semaines avant le conseil.",
+        "Le bilan est remis dans les quatre mois suivant la clôture.",
+        "La réponse parvient dans un délai de 15 jours.",
+        "Le comité se réunit tous les deux ans.",
+        "Un rapport est publié chaque année.",
+        "Le 14 juillet 2019, la régie a ouvert.",
+    ):
+        assert has_date(dated), dated
+    for undated in ("Le bilan est remis au maire.", "Elle verse deux mois de loyer.", "Il siège pendant trois ans."):
+        assert not has_date(undated), undated
+
+
+def test_a_when_question_is_answered_by_the_time_the_text_sets() -> None:
+    best = _best(
+        "Quand les habitants doivent-ils être prévenus de la fermeture du marché couvert ?",
+        (
+            "Les habitants sont prévenus de la fermeture du marché couvert par voie d'affichage en mairie. "
+            "La fermeture du marché couvert est annoncée aux habitants au plus tard un mois avant la date retenue.",
+            "Marché couvert",
+            None,
+        ),
+    )
+    assert "au plus tard un mois avant" in best
+
+
 def test_a_conclusion_keeps_the_reason_it_is_drawn_from() -> None:
     best = _best(
         "Puis-je louer la salle des fêtes à une association pour un euro ?",

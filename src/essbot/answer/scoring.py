@@ -31,6 +31,26 @@ DATE = re.compile(
     r"novembre|décembre)\b",
     re.IGNORECASE,
 )
+# A time given relative to an event or as a recurrence, which answers « quand ? » in legal text as well as a date:
+# « au plus tard deux mois avant la cession », « dans les six mois suivant », « dans un délai de 15 jours »,
+# « tous les deux ans », « chaque année ».
+_SPAN = (
+    r"(?:\d+|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|quarante|"
+    r"soixante|quatre-vingt-dix)\s+(?:jours?|semaines?|mois|trimestres?|ans|années?)"
+)
+RELATIVE_TIME = re.compile(
+    rf"\b{_SPAN}\s+(?:avant|après|suivant|à compter)\b|\b(?:dans|sous)\s+(?:les\s+|un délai d['’e]\s*)?{_SPAN}\b"
+    rf"|\bau plus tard\b|\btous les\s+(?:{_SPAN}|ans|mois)\b|\bchaque (?:année|mois|trimestre|semestre)\b"
+    r"|\bannuellement\b",
+    re.IGNORECASE,
+)
+
+
+def has_date(sentence: str) -> bool:
+    """A date or year (« 31 juillet 2014 », « en 2021 »), or a time relative to an event (« deux mois avant »)."""
+    return bool(DATE.search(sentence) or RELATIVE_TIME.search(sentence))
+
+
 # What is not a quantity although written with figures: dates, years, text and article numbers.
 _NOT_QUANTITY = re.compile(
     r"\b(?:\d{1,2}(?:er)?\s+)?(?:janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|"
@@ -263,9 +283,10 @@ def _has_shape(kind: str, sentence: str) -> bool:
         return has_quantity(sentence)
     if kind == "share":
         return bool(SHARE.search(sentence))
+    if kind == "date":
+        return has_date(sentence)
     pattern = {
         "money": MONEY,
-        "date": DATE,
         "who": BODY,
         "person": PERSON,
         "reference": LEGAL_REFERENCE,
@@ -281,7 +302,7 @@ _BONUS: dict[str, Callable[[str, str], float]] = {
     "money": lambda sentence, section: _SHAPE_BONUS if MONEY.search(sentence) else 0.0,
     "quantity": lambda sentence, section: _SHAPE_BONUS if has_quantity(sentence) else 0.0,
     "share": lambda sentence, section: _SHAPE_BONUS if SHARE.search(sentence) else 0.0,
-    "date": lambda sentence, section: _SHAPE_BONUS if DATE.search(sentence) else 0.0,
+    "date": lambda sentence, section: _SHAPE_BONUS if has_date(sentence) else 0.0,
     "who": lambda sentence, section: 0.1 if BODY.search(sentence) else 0.0,
     "reference": lambda sentence, section: 0.15 if LEGAL_REFERENCE.search(sentence) else 0.0,
     "yesno": lambda sentence, section: 0.25 if _YES_NO_START.match(sentence) else 0.0,
