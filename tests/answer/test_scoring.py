@@ -373,6 +373,21 @@ def test_a_when_question_is_answered_by_the_time_the_text_sets() -> None:
     assert "au plus tard un mois avant" in best
 
 
+def test_a_sentence_writing_the_acronym_in_full_names_it() -> None:
+    # The question names the body by its acronym; the sentence that defines it writes it in full, and a sentence
+    # that only mentions the acronym in passing must not win.
+    best = _best(
+        "Qu'est-ce que le FDVA ?",
+        (
+            "Le fonds pour le développement de la vie associative soutient le fonctionnement des petites "
+            "associations. Les dossiers de demande au FDVA sont déposés en ligne chaque printemps.",
+            "Présentation",
+            None,
+        ),
+    )
+    assert best.startswith("Le fonds pour le développement de la vie associative")
+
+
 def test_a_conclusion_keeps_the_reason_it_is_drawn_from() -> None:
     best = _best(
         "Puis-je louer la salle des fêtes à une association pour un euro ?",
@@ -496,7 +511,7 @@ def test_a_definition_answer_opens_on_the_defining_sentence_not_on_a_note_naming
     ],
 )
 def test_an_acronym_written_in_full_is_recognised(acronym: str, text: str, spelled: bool) -> None:
-    from essbot.answer.abstain import spelled_out
+    from essbot.text.tokens import spelled_out
 
     assert spelled_out(acronym, text) is spelled
 

@@ -25,7 +25,7 @@ from essbot.answer.weights import TermWeights
 from essbot.config import Settings
 from essbot.retrieve import named_articles
 from essbot.text.sentences import content_tokens
-from essbot.text.tokens import fold_accents, is_stopword, tokenize_french
+from essbot.text.tokens import spelled_out, tokenize_french
 from essbot.types import Passage, article_key
 
 
@@ -89,20 +89,6 @@ def is_probably_not_french(question: str, min_letters: int = 12, min_margin: flo
 def named_words(question: str) -> list[str]:
     """Place names, proper names, acronyms and years the answer must be about, as written."""
     return _NAMED.findall(question) + _NAMED_ACRONYM.findall(question)
-
-
-_LETTERS = re.compile(r"[^\W\d_]+")
-MAX_SPELLING_CHARS = 20_000  # a passage is read up to here to find a spelled-out acronym
-
-
-def spelled_out(acronym: str, text: str) -> bool:
-    """`text` writes `acronym` in full: consecutive words have its letters as initials, with or without the stop
-    words (« PLU » in « le plan local d'urbanisme », « SARL » in « société à responsabilité limitée »)."""
-    words = [w for w in _LETTERS.findall(text[:MAX_SPELLING_CHARS]) if len(w) > 1 or w.lower() in {"à", "a", "y"}]
-    letters = fold_accents(acronym.lower())
-    every = "".join(fold_accents(word[0].lower()) for word in words)
-    content = "".join(fold_accents(word[0].lower()) for word in words if not is_stopword(word))
-    return letters in every or letters in content
 
 
 def missing_named_terms(

@@ -18,7 +18,7 @@ from essbot.answer.safety import looks_like_instruction
 from essbot.answer.weights import TermWeights
 from essbot.retrieve import named_articles
 from essbot.text.sentences import LIST_MARKER, content_tokens, raw_sentences, split_sentences
-from essbot.text.tokens import fold_accents, infinitive, inflected_verb, tokenize_french
+from essbot.text.tokens import fold_accents, infinitive, inflected_verb, spelled_out, tokenize_french
 from essbot.types import Passage, article_key
 
 NUMBER = re.compile(
@@ -641,6 +641,7 @@ def score_sentences(
     opened: set[str] = set()
     # « Que dit l'article 9-1 ? » is answered by the article's own text when it was found, not by a note citing it.
     article_found = any(p.chunk.article is not None and article_key(p.chunk.article) in named for p in passages)
+    spelled = [(a, content_tokens(a)) for a in question_acronyms(question) if len(a) >= 3]
     scored = []
     for rank, passage in enumerate(passages):
         chunk = passage.chunk
@@ -669,6 +670,9 @@ def score_sentences(
             if is_fragment(sentence) or _SHORT_ANSWER.match(sentence):
                 continue
             own = content_tokens(sentence)  # its own words count fully, its antecedent's and headings' less
+            for acronym, tokens in spelled:
+                if not tokens <= own and spelled_out(acronym, sentence):
+                    own |= tokens  # « le Fonds pour l'insertion des personnes handicapées… » names the FIPHFP
             if asked_article:
                 own |= article_words  # the named article's text is what « l'article L. 2122-22 » designates
             if position == 0 and term_heading:

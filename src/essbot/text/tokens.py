@@ -167,3 +167,17 @@ def is_known_word(word: str) -> bool:
 def _unify(stem: str) -> str:
     """Snowball leaves a final « e » on some stems: « durée » -> « dure » but « dure » -> « dur »; drop it."""
     return stem[:-1] if len(stem) >= 4 and stem.endswith("e") else stem
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+MAX_SPELLING_CHARS = 20_000  # a passage is read up to here to find a spelled-out acronym
+
+
+def spelled_out(acronym: str, text: str) -> bool:
+    """`text` writes `acronym` in full: consecutive words have its letters as initials, with or without the stop
+    words (« PLU » in « le plan local d'urbanisme », « SARL » in « société à responsabilité limitée »)."""
+    words = [w for w in _LETTERS.findall(text[:MAX_SPELLING_CHARS]) if len(w) > 1 or w.lower() in {"à", "a", "y"}]
+    letters = fold_accents(acronym.lower())
+    every = "".join(fold_accents(word[0].lower()) for word in words)
+    content = "".join(fold_accents(word[0].lower()) for word in words if not is_stopword(word))
+    return letters in every or letters in content
