@@ -161,6 +161,15 @@ def test_a_conversation_never_hijacks_a_standalone_question(default_assistant: A
             "fiche-agrement-esus",
             "préfet",
         ),
+        # A connective with a noun phrase of its own still continues the conversation.
+        (
+            ["Quelles sont les règles de la loi EGalim pour les cantines ?"],
+            "Et la part de bio ?",
+            "fiche-egalim",
+            "20 %",
+        ),
+        # No subject, no pronoun: the context finds the question's words where the question alone does not.
+        (["Qu'est-ce que la quasi-régie ?"], "Quel pourcentage d'activité faut-il ?", "fiche-quasi-regie", "80 %"),
     ],
 )
 def test_genuine_followups_still_resolve(
@@ -270,3 +279,72 @@ def test_a_huge_history_does_not_reach_the_encoder(default_assistant: Assistant)
     query, passages, _ = default_assistant.retrieve("Et ça ?", history=huge)
     assert len(query) <= MAX_TURN_CHARS + 40  # the subject, cut, and the question's own words
     assert passages and "dispositif local" in query
+
+
+def _user(text: str) -> Message:
+    return Message("user", text)
+
+
+def test_a_connective_carries_the_conversation_on_unless_the_question_names_something() -> None:
+    history = [_user("Quelles règles pour les marchés de travaux ?"), Message("assistant", "… [1].")]
+    plan = plan_followup("Et la durée du contrat ?", history)
+    assert plan.continues and plan.contextual is not None and "marchés de travaux" in plan.contextual
+    assert not analyse_question("Et qu'est-ce qu'une SEM ?").continues  # names its own subject: starts afresh
+
+
+def test_a_continued_question_keeps_the_context_unless_it_loses_the_question_s_words() -> None:
+    from essbot.answer.followup import FollowupPolicy, prefer_standalone
+    from essbot.answer.weights import TermWeights
+    from essbot.types import Chunk, Passage
+
+    def passage(text: str) -> list[Passage]:
+        return [Passage(Chunk("c", text, "f.md", "Fiche", None, "Section", "markdown"), 1.0)]
+
+    history = [_user("Quelles règles pour les marchés de travaux ?"), Message("assistant", "… [1].")]
+    question = "Et la durée du contrat ?"
+    plan = plan_followup(question, history)
+    weights, policy = TermWeights({}, 1000), FollowupPolicy(0.25, 5.0)
+    on_topic = passage("Un marché de travaux fixe la durée du contrat dans ses clauses.")
+    elsewhere = passage("La durée du contrat de location est de trois ans.")
+    assert not prefer_standalone(question, elsewhere, on_topic, weights, policy, plan)
+    # The context pulled the search away from what was asked: the question's own reading wins.
+    assert prefer_standalone(
+        question, elsewhere, passage("Les marchés de travaux sont allotis."), weights, policy, plan
+    )
+
+
+def test_a_question_without_subject_follows_the_context_that_finds_its_words() -> None:
+    from essbot.answer.followup import FollowupPolicy, prefer_standalone
+    from essbot.answer.weights import TermWeights
+    from essbot.types import Chunk, Passage
+
+    def passage(text: str) -> list[Passage]:
+        return [Passage(Chunk("c", text, "f.md", "Fiche", None, "Section", "markdown"), 1.0)]
+
+    question = "Quel pourcentage d'activité faut-il ?"
+    plan = plan_followup(question, [_user("Qu'est-ce que la régie dotée de la seule autonomie financière ?")])
+    assert plan.contextual is not None and not plan.has_subject
+    alone = passage("Les missions locales suivent l'activité des jeunes.")
+    with_context = passage("La régie exerce au moins 80 % de son activité, pourcentage calculé sur trois ans.")
+    assert not prefer_standalone(question, alone, with_context, TermWeights({}, 1000), FollowupPolicy(0.25, 5.0), plan)
+
+
+def test_past_turns_that_point_further_back_do_not_become_the_subject() -> None:
+    first = "Qu'est-ce qu'un conseil de développement ?"
+    for later in ("Quel est le nombre d'habitants qui le rend obligatoire ?", "Qui désigne ceux que la région paie ?"):
+        history = [_user(first), Message("assistant", "… [1]."), _user(later), Message("assistant", "… [1].")]
+        assert conversation_subject(history) == first, later
+
+
+def test_without_a_named_subject_the_latest_question_asked_afresh_is_the_context() -> None:
+    history = [_user("Comment prévenir les riverains en cas de travaux ?"), Message("assistant", "… [1].")]
+    plan = plan_followup("Dans quel délai ?", history)
+    assert plan.contextual is not None and "prévenir les riverains" in plan.contextual
+
+
+def test_a_common_noun_after_a_definition_is_what_the_notion_is_asked_for() -> None:
+    defined = [_user("Qu'est-ce qu'un bail emphytéotique ?"), Message("assistant", "… [1].")]
+    contextual = plan_followup("Et pour une association ?", defined).contextual
+    assert contextual is not None and "bail emphytéotique" in contextual and "association" in contextual
+    acronyms = [_user("Qu'est-ce qu'une SEM ?"), Message("assistant", "… [1].")]
+    assert plan_followup("Et pour une SPL ?", acronyms).contextual == "Qu'est-ce qu'une SPL ?"

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from essbot.answer.prompts import condense_prompt
+from essbot.answer.scoring import question_kind
 from essbot.answer.types import Message
 from essbot.answer.weights import TermWeights
 from essbot.config import Settings
@@ -90,6 +91,13 @@ _DEMONSTRATIVE = re.compile(
 )
 _CLAUSE_BOUNDARY = re.compile(r"\b(?:et|puis|mais|ou|donc|alors|qui|que|dont|où)\b|\bqu['’]|[,;:?]", _I)
 _REFLEXIVE_CLITIC = re.compile(r"\bs['’](?:y|en)\b", _I)
+# Past turns that point further back in the conversation: a direct object pronoun after « qui » (« …le seuil
+# d'achats qui le rend obligatoire ? »: the relative's own antecedent would be « se »), a demonstrative pronoun
+# heading a relative (« Qui sélectionne ceux que l'État soutient ? »).
+_POINTS_BACK = re.compile(
+    r"\bqui\s+(?:ne\s+|n['’])?(?:le|la|les|l['’])(?=\s*\w)|\b(?:celui|celle|ceux|celles)\s+(?:qui|que|qu['’]|dont)\b",
+    _I,
+)
 _POSSESSIVE = re.compile(r"\b(?:son|sa|ses|leur|leurs)\s+\w", _I)
 
 _ACRONYM = re.compile(r"\b[A-ZÉÈ][A-ZÉÈ0-9]{1,}\b")
@@ -137,6 +145,7 @@ class QuestionShape:
     leans: bool  # a pronoun, demonstrative or third-person possessive points outside the question
     elliptic: bool  # a connective and no question of its own: « Et pour une SCOP ? »
     points_out: bool = False  # an object clitic names something the question does not: « peut-elle l'obtenir ? »
+    continues: bool = False  # opens on a connective and names nothing precisely: « Et la part de bio ? »
 
     @property
     def standalone(self) -> bool:
@@ -219,6 +228,9 @@ def analyse_question(question: str) -> QuestionShape:
     connective = _CONNECTIVE.match(text)
     elliptic = bool(connective) and not _INTERROGATIVE.search(text[connective.end() :] if connective else text)
     strong = _strong_subject_position(text)
+    # « Et la part de bio ? », « Et la collectivité, quel rôle joue-t-elle ? »: a connective continues the
+    # conversation; only a name of its own (« Et qu'est-ce que le SPASER ? ») makes the question start afresh.
+    continues = bool(connective) and strong is None
     qualified = _QUALIFIED_NP.search(text)
     has_subject = strong is not None or bool(qualified)
     leaning, objects = _leaning_positions(text)
@@ -233,8 +245,8 @@ def analyse_question(question: str) -> QuestionShape:
         return strong is None or strong >= position or not _CLAUSE_BOUNDARY.search(text[strong:position])
 
     # « Quel article du code ? »: relational nouns alone point to what the conversation is about.
-    leans = outside(leaning) or (not has_subject and _relational(text))
-    return QuestionShape(has_subject, leans, elliptic, outside(objects))
+    leans = outside(leaning) or (not has_subject and _relational(text)) or continues
+    return QuestionShape(has_subject, leans, elliptic, outside(objects), continues)
 
 
 def _bounded(text: str) -> str:
@@ -256,6 +268,10 @@ def _substitute(subject: str, replacements: Sequence[str]) -> str:
         return subject
     kind = _is_place_or_person(replacements[0])
     same_kind = [term for term in subject_terms(subject) if _is_place_or_person(term) == kind]
+    if same_kind and replacements[0].islower() and question_kind(subject) == "definition":
+        # « Qu'est-ce qu'une garantie d'emprunt ? » then « Et pour une association ? »: the notion defined stays
+        # the subject, the association is what it is asked for (an acronym still replaces one: SCIC -> SCOP).
+        same_kind = [term for term in same_kind if not term.islower()]
     if not same_kind:
         return f"{subject} {' '.join(replacements)}"
     return re.sub(rf"\b{re.escape(same_kind[0])}\b", " ".join(replacements), subject, count=1)
@@ -265,17 +281,26 @@ def conversation_subject(history: Sequence[Message]) -> str:
     """The last user turn that names a subject, with later ellipses (« Et pour une SCOP ? ») applied to it."""
     user_turns = [_bounded(m.content) for m in history if m.role == "user" and m.content.strip()]
     pending: list[list[str]] = []  # substitutions from ellipses, most recent first
-    for turn in reversed(user_turns[-MAX_TURNS_BACK:]):
+    turns = user_turns[-MAX_TURNS_BACK:]
+    fallback = ""  # the latest question that asks afresh, when none names a subject the grammar recognises
+    for position in range(len(turns) - 1, -1, -1):
+        turn = turns[position]
         shape = analyse_question(turn)
         if shape.elliptic and subject_terms(turn):
             pending.append(subject_terms(turn))
             continue
+        # « Quel est le seuil d'achats qui le rend obligatoire ? » names a detail of what « le » points back to:
+        # the subject is further back, when a turn there names it.
+        if (shape.leans or _POINTS_BACK.search(turn)) and position > 0:
+            continue
+        if not shape.elliptic and not shape.leans and not fallback:
+            fallback = turn  # « Comment informer les salariés en cas de cession ? »
         if shape.has_subject and not shape.elliptic:
             subject = turn
             for replacements in reversed(pending):
                 subject = _substitute(subject, replacements)
             return subject
-    return ""
+    return fallback
 
 
 @dataclass(frozen=True)
@@ -287,6 +312,7 @@ class FollowupPlan:
     leans: bool = False  # the question points outside itself (pronoun, ellipsis)
     has_subject: bool = False  # the question names something of its own
     points_out: bool = False  # besides its own subject, it is about something only the conversation names
+    continues: bool = False  # a connective carries the conversation on (« Et la part de bio ? »)
 
 
 def plan_followup(question: str, history: Sequence[Message]) -> FollowupPlan:
@@ -308,7 +334,12 @@ def plan_followup(question: str, history: Sequence[Message]) -> FollowupPlan:
     # so the question's own words cannot be the measure (the passage about « l' » need not name the SCOP).
     certain = (shape.leans and not shape.has_subject) or shape.points_out
     return FollowupPlan(
-        f"{subject} {rest}", certain, shape.leans or shape.elliptic, shape.has_subject, shape.points_out
+        f"{subject} {rest}",
+        certain,
+        shape.leans or shape.elliptic,
+        shape.has_subject,
+        shape.points_out,
+        shape.continues,
     )
 
 
@@ -363,8 +394,10 @@ def prefer_standalone(
     gain = own_coverage(question, contextual, weights) - own_coverage(question, alone, weights)
     if gain < -policy.keep_margin:
         return True
-    if plan.has_subject:
+    if plan.has_subject and not plan.continues:
         return gain <= policy.keep_margin
+    if gain > policy.keep_margin:
+        return False  # the context finds the question's own words clearly better (« Quel pourcentage faut-il ? »)
     return not plan.leans and own_information(question, alone, weights) >= policy.min_information
 
 
