@@ -26,6 +26,10 @@ from essbot.types import Chunk, Passage
         ("Quel est le rôle du comité de pilotage ?", "definition"),
         ("À quoi servent les clauses de réexamen ?", "definition"),
         ("Quelle est la mission d'un tiers de confiance ?", "definition"),
+        ("Comment fonctionne une régie de quartier ?", "definition"),
+        ("Et comment marchent les groupements d'employeurs ?", "definition"),
+        ("En quoi consiste le bail à réhabilitation ?", "definition"),
+        ("Comment la commune fonctionne-t-elle avec le syndicat ?", "other"),  # not « how does X work »
         ("Quel rôle joue la région dans le schéma des transports ?", "other"),  # a role in something: not the thing
         ("Quelles sont les étapes d'un appel à manifestation d'intérêt ?", "list"),
         ("Une régie de quartier peut-elle répondre à un marché ?", "yesno"),
@@ -386,6 +390,15 @@ def test_a_sentence_writing_the_acronym_in_full_names_it() -> None:
         ),
     )
     assert best.startswith("Le fonds pour le développement de la vie associative")
+
+
+def test_how_a_thing_works_is_answered_by_what_it_is_and_does() -> None:
+    best = _best(
+        "Comment fonctionne le fonds de garantie ?",
+        ("Piloter seul le fonds de garantie : un fonds sans comité fonctionne mal.", "Pièges fréquents", None),
+        ("Le fonds de garantie couvre une part des prêts bancaires accordés aux associations.", "En bref", None),
+    )
+    assert best.startswith("Le fonds de garantie couvre")
 
 
 def test_a_conclusion_keeps_the_reason_it_is_drawn_from() -> None:

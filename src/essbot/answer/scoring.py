@@ -180,8 +180,11 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"qu['’]est[- ]ce qu|c['’]est quoi|que signifie|que veut dire|\bdéfini|\bdéfinition|que désigne|"
             r"qu['’]entend[- ]on par|qu['’]appelle[- ]t[- ]on"
-            # « À quoi sert le DLA ? », « Quel est le rôle de la CRESS ? »: what the thing is and does.
-            r"|\bà quoi (?:sert|servent)\b|^\s*(?:et\s+)?quel(?:le)?s? (?:est|sont) (?:le|la|les) (?:rôle|mission|"
+            # « À quoi sert le DLA ? », « Quel est le rôle de la CRESS ? », « Comment fonctionne le DLA ? »,
+            # « En quoi consiste le SPASER ? »: what the thing is and does.
+            r"|\bà quoi (?:sert|servent)\b|^\s*(?:et\s+)?comment (?:fonctionne|fonctionnent|marche|marchent)\b"
+            r"|\ben quoi (?:consiste|consistent)\b"
+            r"|^\s*(?:et\s+)?quel(?:le)?s? (?:est|sont) (?:le|la|les) (?:rôle|mission|"
             r"fonction|utilité|raison d['’]être)s? d(?:e|u|es|['’])\b",
             re.IGNORECASE,
         ),
