@@ -401,6 +401,19 @@ def test_how_a_thing_works_is_answered_by_what_it_is_and_does() -> None:
     assert best.startswith("Le fonds de garantie couvre")
 
 
+def test_a_question_asking_for_a_figure_opens_on_a_sentence_that_gives_one() -> None:
+    best = _best(
+        "Combien de projets ont été retenus au premier appel à projets de la région ?",
+        (
+            "Oui : la région lance un appel à projets, puis subventionne les projets retenus par le jury.",
+            "Étapes",
+            None,
+        ),
+        ("Bilan de la région : 64 dossiers reçus, 12 retenus.", "Chiffres", None),
+    )
+    assert best.startswith("Bilan de la région")
+
+
 def test_a_conclusion_keeps_the_reason_it_is_drawn_from() -> None:
     best = _best(
         "Puis-je louer la salle des fêtes à une association pour un euro ?",

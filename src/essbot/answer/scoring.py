@@ -600,6 +600,10 @@ def other_entity(asked: frozenset[str], sentence: str) -> bool:
 # « Quel article… ? », « Sur quel texte… ? »: a sentence citing no text is worth this share of its score (chosen on
 # the dev splits: 0.4 to 0.6 tie, 0.8 gains nothing).
 REFERENCE_UNSHAPED = 0.5
+# « Combien… ? », « Quel montant… ? », « Quand… ? »: a sentence with no figure or date keeps this share of its score,
+# so the answer opens on the one that gives it (dev: keyword recall unchanged, the first sentence holds an expected
+# keyword for one more question at 0.5 and 0.7; the milder kept).
+FIGURE_UNSHAPED = 0.7
 # « Combien de temps… ? », « pendant combien de temps » ask for a duration: an answer says « durée » or « ans »,
 # rarely « temps ».
 _HOW_LONG = re.compile(r"\bcombien de temps\b", re.IGNORECASE)
@@ -710,6 +714,8 @@ def score_sentences(
             shaped = _has_shape(kind, " ".join(parts))
             if kind == "reference" and not shaped:
                 score *= REFERENCE_UNSHAPED
+            elif kind in {"quantity", "money", "share", "date"} and not shaped:
+                score *= FIGURE_UNSHAPED
             scored.append(ScoredSentence(score, rank, position, parts, shaped))
     return add_evidence(query, scored, evidence)
 
