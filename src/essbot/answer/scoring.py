@@ -33,7 +33,7 @@ DATE = re.compile(
 )
 # A time given relative to an event or as a recurrence, which answers « quand ? » in legal text as well as a date:
 # « au plus tard deux mois avant la cession », « dans les six mois suivant », « dans un délai de 15 jours »,
-# « tous les deux ans », « chaque année ».
+# « tous les deux ans », « chaque année », « à la date de la dernière délibération », « dès la publication ».
 _SPAN = (
     r"(?:\d+|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|quarante|"
     r"soixante|quatre-vingt-dix)\s+(?:jours?|semaines?|mois|trimestres?|ans|années?)"
@@ -41,7 +41,8 @@ _SPAN = (
 RELATIVE_TIME = re.compile(
     rf"\b{_SPAN}\s+(?:avant|après|suivant|à compter)\b|\b(?:dans|sous)\s+(?:les\s+|un délai d['’e]\s*)?{_SPAN}\b"
     rf"|\bau plus tard\b|\btous les\s+(?:{_SPAN}|ans|mois)\b|\bchaque (?:année|mois|trimestre|semestre)\b"
-    r"|\bannuellement\b",
+    r"|\bannuellement\b|\bà la date (?:de|du|des|d['’]|à laquelle)|\bà compter (?:de|du|des|d['’])"
+    r"|\bà l['’](?:issue|expiration) d|\bdès (?:la|le|les|l['’]|que|qu['’])",
     re.IGNORECASE,
 )
 
