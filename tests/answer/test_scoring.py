@@ -358,6 +358,8 @@ def test_a_time_relative_to_an_event_answers_when() -> None:
         "Le comité se réunit tous les deux ans.",
         "Un rapport est publié chaque année.",
         "Le 14 juillet 2019, la régie a ouvert.",
+        "La fusion prend effet à la date de la dernière délibération.",
+        "Le contrat s'applique dès la notification au titulaire.",
     ):
         assert has_date(dated), dated
     for undated in ("Le bilan est remis au maire.", "Elle verse deux mois de loyer.", "Il siège pendant trois ans."):
