@@ -344,7 +344,7 @@ def test_without_a_named_subject_the_latest_question_asked_afresh_is_the_context
 
 def test_a_common_noun_after_a_definition_is_what_the_notion_is_asked_for() -> None:
     defined = [_user("Qu'est-ce qu'un bail emphytéotique ?"), Message("assistant", "… [1].")]
-    contextual = plan_followup("Et pour une association ?", defined).contextual
-    assert contextual is not None and "bail emphytéotique" in contextual and "association" in contextual
+    contextual = plan_followup("Et pour une association sportive ?", defined).contextual
+    assert contextual is not None and "bail emphytéotique" in contextual and "association sportive" in contextual
     acronyms = [_user("Qu'est-ce qu'une SEM ?"), Message("assistant", "… [1].")]
     assert plan_followup("Et pour une SPL ?", acronyms).contextual == "Qu'est-ce qu'une SPL ?"

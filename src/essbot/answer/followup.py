@@ -327,8 +327,13 @@ def plan_followup(question: str, history: Sequence[Message]) -> FollowupPlan:
         return FollowupPlan(None)
     rest = _CONNECTIVE.sub("", question).strip()
     if shape.elliptic and subject_terms(question):
-        contextual = _substitute(subject, subject_terms(question))
-        return FollowupPlan(contextual if contextual != subject else f"{subject} {rest}", leans=True)
+        terms = subject_terms(question)
+        contextual = _substitute(subject, terms)
+        if contextual in {subject, f"{subject} {' '.join(terms)}"}:
+            # Nothing of the same kind to replace: the whole ellipsis is added (« pour une association reconnue
+            # d'utilité publique », not « association » alone).
+            contextual = f"{subject} {rest}"
+        return FollowupPlan(contextual, leans=True)
     # A pronoun with nothing in the question to point to can only point to the conversation; so does an object
     # pronoun in its subject's clause (« Une SCOP peut-elle l'obtenir ? »): what it names is not in the question,
     # so the question's own words cannot be the measure (the passage about « l' » need not name the SCOP).
