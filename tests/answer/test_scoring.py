@@ -416,6 +416,32 @@ def test_a_question_asking_for_a_figure_opens_on_a_sentence_that_gives_one() -> 
     assert best.startswith("Bilan de la région")
 
 
+def test_a_figure_answers_how_many_only_next_to_what_it_counts() -> None:
+    from essbot.answer.scoring import counted_noun, score_sentences
+    from essbot.answer.weights import TermWeights
+    from essbot.text.sentences import content_tokens
+
+    assert counted_noun("Combien de membres compte le comité de quartier ?") == content_tokens("membres")
+    assert counted_noun("Combien d'heures d'insertion faut-il prévoir ?") == content_tokens("heures")
+    for any_count in ("Combien de temps dure le bail ?", "Combien de personnes sont venues ?", "Combien coûte-t-il ?"):
+        assert counted_noun(any_count) == frozenset(), any_count
+
+    def shapes(question: str, text: str) -> list[bool]:
+        passage = Passage(Chunk("c", text, "f.md", "Fiche", None, "Comité", "markdown"), 1.0)
+        return [s.has_shape for s in score_sentences(question, question, [passage], TermWeights({}, 1))]
+
+    # « tous les trois ans » is a figure, but it counts no member: the passage does not say how many there are.
+    assert shapes(
+        "Combien de membres compte le comité de quartier ?",
+        "Le comité de quartier publie tous les trois ans un rapport d'activité.",
+    ) == [False]
+    assert shapes(
+        "Combien de membres compte le comité de quartier ?",
+        "Le comité de quartier compte 24 membres désignés par le conseil.",
+    ) == [True]
+    assert shapes("Combien de personnes ont visité la halle ?", "La halle a accueilli 3 000 visiteurs.") == [True]
+
+
 def test_a_conclusion_keeps_the_reason_it_is_drawn_from() -> None:
     best = _best(
         "Puis-je louer la salle des fêtes à une association pour un euro ?",

@@ -52,11 +52,15 @@ MARGIN = 0.02
 # without subject follows the context that finds its words, a past turn pointing further back is not the subject,
 # and the latest question asked afresh is the context when no turn names a subject (dev seeds keyword recall 0.820
 # -> 0.860, nothing else moved). Test: seeds keyword recall 0.648 -> 0.685, false abstention 7.4 % -> 0.
+# « Combien de membres… ? » answered only by a figure next to the noun it counts (chosen on dev: abstention recall
+# documents 0.833 -> 0.917, seeds 0.600 -> 0.800, out-of-scope 0.650 -> 0.675, nothing lost). Test: out-of-scope
+# recall 0.659 -> 0.732; one documents question abstains whose answer held no expected keyword (abstention precision
+# 0.833 -> 0.769, false abstention 2 % -> 3 %). Floors moved to these figures.
 # None: not applicable.
 MEASURED: dict[str, dict[str, float | None]] = {
-    "documents": {"hit@1": 0.910, "keyword_recall": 0.767, "abstention_precision": 0.833, "abstention_recall": 0.769},
+    "documents": {"hit@1": 0.910, "keyword_recall": 0.767, "abstention_precision": 0.769, "abstention_recall": 0.769},
     "conversations": {"hit@1": 0.850, "keyword_recall": 0.850, "abstention_precision": None, "abstention_recall": None},
-    "out_of_scope": {"hit@1": None, "keyword_recall": None, "abstention_precision": None, "abstention_recall": 0.659},
+    "out_of_scope": {"hit@1": None, "keyword_recall": None, "abstention_precision": None, "abstention_recall": 0.732},
     "seeds": {"hit@1": 0.963, "keyword_recall": 0.685, "abstention_precision": None, "abstention_recall": None},
     "lois": {"hit@1": 0.867, "keyword_recall": 0.567, "abstention_precision": None, "abstention_recall": None},
 }

@@ -282,6 +282,37 @@ _DANGLING = frozenset(
 )
 
 
+# Counted nouns any figure of the right kind answers: a duration (« combien de temps / d'années »), people in general.
+_ANY_COUNT = frozenset(
+    [
+        "temps",
+        "fois",
+        "personne",
+        "personnes",
+        "gens",
+        "an",
+        "ans",
+        "année",
+        "années",
+        "mois",
+        "jour",
+        "jours",
+        "semaine",
+        "semaines",
+    ]
+)
+# « Combien de membres… ? », « combien d'heures… ? »: what the figure must count.
+_COUNTED = re.compile(r"\bcombien\s+(?:de|d['’])\s*([^\W\d_]{3,})", re.IGNORECASE)
+
+
+def counted_noun(question: str) -> frozenset[str]:
+    """The tokens of the noun « combien de … » counts (none for « combien de temps », a duration)."""
+    match = _COUNTED.search(question)
+    if not match or match.group(1).lower() in _ANY_COUNT:
+        return frozenset()
+    return content_tokens(match.group(1))
+
+
 def _has_shape(kind: str, sentence: str) -> bool:
     if kind == "quantity":
         return has_quantity(sentence)
@@ -650,6 +681,7 @@ def score_sentences(
     # « Que dit l'article 9-1 ? » is answered by the article's own text when it was found, not by a note citing it.
     article_found = any(p.chunk.article is not None and article_key(p.chunk.article) in named for p in passages)
     spelled = [(a, content_tokens(a)) for a in question_acronyms(question) if len(a) >= 3]
+    counted = counted_noun(question) if kind == "quantity" else frozenset()
     scored = []
     for rank, passage in enumerate(passages):
         chunk = passage.chunk
@@ -717,7 +749,9 @@ def score_sentences(
                 score *= REFERENCE_UNSHAPED
             elif kind in {"quantity", "money", "share", "date"} and not shaped:
                 score *= FIGURE_UNSHAPED
-            scored.append(ScoredSentence(score, rank, position, parts, shaped))
+            # For abstention, a figure answers « combien de membres ? » only next to the members it counts.
+            answers = shaped and (not counted or bool(counted & content_tokens(" ".join(parts))))
+            scored.append(ScoredSentence(score, rank, position, parts, answers))
     return add_evidence(query, scored, evidence)
 
 
