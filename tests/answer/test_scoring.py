@@ -757,3 +757,19 @@ def test_a_quoted_glossary_entry_says_which_term_it_defines() -> None:
     text = "Association qui rassemble habitants, bailleurs et commune autour de l'entretien du quartier."
     best = _best("Qu'est-ce qu'une régie de quartier ?", (text, "Régie de quartier", None))
     assert best == f"Régie de quartier : {text}"
+
+
+def test_a_low_similarity_does_not_veto_a_question_whose_every_word_the_passages_hold() -> None:
+    from essbot.answer.abstain import should_abstain
+    from essbot.answer.weights import TermWeights
+    from essbot.config import Settings
+
+    def check(question: str, text: str) -> str:
+        chunk = Chunk("c", text, "f.md", "Fiche", None, "En bref", "markdown")
+        passages = [Passage(chunk, 1.0, dense_score=0.80)]  # the encoder does not know the name
+        return should_abstain(question, question, passages, TermWeights({}, 1000), Settings(), min_dense=0.84).reason
+
+    text = "Le protocole Vauban (2019) encadre les prêts de matériel entre communes voisines."
+    assert check("Qu'est-ce que le protocole Vauban ?", text) == ""
+    # Half the question's words are not there: the similarity floor still applies.
+    assert check("Qu'est-ce que le protocole sanitaire des piscines ?", text) != ""
