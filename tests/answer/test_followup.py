@@ -348,3 +348,11 @@ def test_a_common_noun_after_a_definition_is_what_the_notion_is_asked_for() -> N
     assert contextual is not None and "bail emphytéotique" in contextual and "association sportive" in contextual
     acronyms = [_user("Qu'est-ce qu'une SEM ?"), Message("assistant", "… [1].")]
     assert plan_followup("Et pour une SPL ?", acronyms).contextual == "Qu'est-ce qu'une SPL ?"
+
+
+def test_an_ellipsis_replaces_the_actor_or_the_acronym_of_its_kind() -> None:
+    joined = [_user("Une commune peut-elle adhérer au réseau CNAM ?"), Message("assistant", "… [1].")]
+    assert plan_followup("Et pour un département ?", joined).contextual == (
+        "Une département peut-elle adhérer au réseau CNAM ?"  # the actor changes, not the network
+    )
+    assert plan_followup("Et pour le CNFPT ?", joined).contextual == "Une commune peut-elle adhérer au réseau CNFPT ?"

@@ -274,7 +274,16 @@ def _substitute(subject: str, replacements: Sequence[str]) -> str:
         same_kind = [term for term in same_kind if not term.islower()]
     if not same_kind:
         return f"{subject} {' '.join(replacements)}"
-    return re.sub(rf"\b{re.escape(same_kind[0])}\b", " ".join(replacements), subject, count=1)
+    # An acronym replaces an acronym (« Et pour le CNFPT ? »: « …adhérer au RTES ? »); otherwise the name met first
+    # in the question, its actor (« Et pour un département ? »: « Une commune peut-elle adhérer au RTES ? »).
+    acronyms = [term for term in same_kind if term.isupper()] if replacements[0].isupper() else []
+    target = min(acronyms or same_kind, key=lambda term: _first_position(term, subject))
+    return re.sub(rf"\b{re.escape(target)}\b", " ".join(replacements), subject, count=1)
+
+
+def _first_position(term: str, text: str) -> int:
+    match = re.search(rf"\b{re.escape(term)}\b", text)
+    return match.start() if match else len(text)
 
 
 def conversation_subject(history: Sequence[Message]) -> str:
