@@ -356,3 +356,5 @@ def test_an_ellipsis_replaces_the_actor_or_the_acronym_of_its_kind() -> None:
         "Une département peut-elle adhérer au réseau CNAM ?"  # the actor changes, not the network
     )
     assert plan_followup("Et pour le CNFPT ?", joined).contextual == "Une commune peut-elle adhérer au réseau CNFPT ?"
+    # An ellipsis asks nothing by itself: « département » alone is not a reading to compare with.
+    assert plan_followup("Et pour un département ?", joined).certain

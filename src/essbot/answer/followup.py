@@ -342,7 +342,8 @@ def plan_followup(question: str, history: Sequence[Message]) -> FollowupPlan:
             # Nothing of the same kind to replace: the whole ellipsis is added (« pour une association reconnue
             # d'utilité publique », not « association » alone).
             contextual = f"{subject} {rest}"
-        return FollowupPlan(contextual, leans=True)
+        # An ellipsis asks nothing by itself (« Et pour un département ? »): its standalone search is no reading.
+        return FollowupPlan(contextual, certain=True, leans=True)
     # A pronoun with nothing in the question to point to can only point to the conversation; so does an object
     # pronoun in its subject's clause (« Une SCOP peut-elle l'obtenir ? »): what it names is not in the question,
     # so the question's own words cannot be the measure (the passage about « l' » need not name the SCOP).
