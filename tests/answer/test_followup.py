@@ -358,3 +358,14 @@ def test_an_ellipsis_replaces_the_actor_or_the_acronym_of_its_kind() -> None:
     assert plan_followup("Et pour le CNFPT ?", joined).contextual == "Une commune peut-elle adhérer au réseau CNFPT ?"
     # An ellipsis asks nothing by itself: « département » alone is not a reading to compare with.
     assert plan_followup("Et pour un département ?", joined).certain
+
+
+def test_a_question_without_a_word_of_its_own_continues_the_last_turn() -> None:
+    history = [
+        _user("Qu'est-ce qu'un plan de mobilité employeur ?"),
+        Message("assistant", "… [1]."),
+        _user("C'est obligatoire ?"),
+        Message("assistant", "… [1]."),
+    ]
+    contextual = plan_followup("Pour qui ?", history).contextual
+    assert contextual is not None and "plan de mobilité" in contextual and "obligatoire" in contextual

@@ -27,6 +27,8 @@ from essbot.types import Chunk, Passage
         ("À quoi servent les clauses de réexamen ?", "definition"),
         ("Quelle est la mission d'un tiers de confiance ?", "definition"),
         ("Comment fonctionne une régie de quartier ?", "definition"),
+        ("Pour qui ?", "who"),
+        ("Et avec qui la commune signe-t-elle la convention ?", "who"),
         ("Et comment marchent les groupements d'employeurs ?", "definition"),
         ("En quoi consiste le bail à réhabilitation ?", "definition"),
         ("Comment la commune fonctionne-t-elle avec le syndicat ?", "other"),  # not « how does X work »

@@ -335,6 +335,11 @@ def plan_followup(question: str, history: Sequence[Message]) -> FollowupPlan:
     if not subject:
         return FollowupPlan(None)
     rest = _CONNECTIVE.sub("", question).strip()
+    last = next((_bounded(m.content) for m in reversed(history) if m.role == "user" and m.content.strip()), "")
+    if not content_tokens(rest) and last and last != subject:
+        # « Pour qui ? » after « C'est obligatoire ? »: a question without a word of its own continues the last
+        # turn, which the subject alone would lose (« obligatoire »).
+        rest = f"{last} {rest}"
     if shape.elliptic and subject_terms(question):
         terms = subject_terms(question)
         contextual = _substitute(subject, terms)

@@ -170,7 +170,8 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "who",
         re.compile(
-            r"^\s*(?:et\s+)?(?:à |par |auprès de |de )?qui\b|\b(?:quel(?:le)?s?) (?:organisme|administration|autorité|"
+            r"^\s*(?:et\s+)?(?:à |par |auprès de |de |pour |avec |chez )?qui\b"
+            r"|\b(?:quel(?:le)?s?) (?:organisme|administration|autorité|"
             r"service|institution|instance|acteur|structure|réseau|personne|ministère|juridiction|collectivité|"
             r"préfet|élu)s?\b",
             re.IGNORECASE,
