@@ -14,13 +14,17 @@ import pytest
 from essbot.answer.engine import Assistant
 from essbot.answer.followup import (
     MAX_TURN_CHARS,
+    FollowupPolicy,
     analyse_question,
     conjugated_verb,
     conversation_subject,
     plan_followup,
+    prefer_standalone,
 )
 from essbot.answer.types import Message
+from essbot.answer.weights import TermWeights
 from essbot.evaluation.gold import load_gold
+from essbot.types import Chunk, Passage
 from essbot.ui.messages import STARTERS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -285,6 +289,10 @@ def _user(text: str) -> Message:
     return Message("user", text)
 
 
+def _passage(text: str) -> list[Passage]:
+    return [Passage(Chunk("c", text, "f.md", "Fiche", None, "Section", "markdown"), 1.0)]
+
+
 def test_a_connective_carries_the_conversation_on_unless_the_question_names_something() -> None:
     history = [_user("Quelles règles pour les marchés de travaux ?"), Message("assistant", "… [1].")]
     plan = plan_followup("Et la durée du contrat ?", history)
@@ -293,39 +301,25 @@ def test_a_connective_carries_the_conversation_on_unless_the_question_names_some
 
 
 def test_a_continued_question_keeps_the_context_unless_it_loses_the_question_s_words() -> None:
-    from essbot.answer.followup import FollowupPolicy, prefer_standalone
-    from essbot.answer.weights import TermWeights
-    from essbot.types import Chunk, Passage
-
-    def passage(text: str) -> list[Passage]:
-        return [Passage(Chunk("c", text, "f.md", "Fiche", None, "Section", "markdown"), 1.0)]
-
     history = [_user("Quelles règles pour les marchés de travaux ?"), Message("assistant", "… [1].")]
     question = "Et la durée du contrat ?"
     plan = plan_followup(question, history)
     weights, policy = TermWeights({}, 1000), FollowupPolicy(0.25, 5.0)
-    on_topic = passage("Un marché de travaux fixe la durée du contrat dans ses clauses.")
-    elsewhere = passage("La durée du contrat de location est de trois ans.")
+    on_topic = _passage("Un marché de travaux fixe la durée du contrat dans ses clauses.")
+    elsewhere = _passage("La durée du contrat de location est de trois ans.")
     assert not prefer_standalone(question, elsewhere, on_topic, weights, policy, plan)
     # The context pulled the search away from what was asked: the question's own reading wins.
     assert prefer_standalone(
-        question, elsewhere, passage("Les marchés de travaux sont allotis."), weights, policy, plan
+        question, elsewhere, _passage("Les marchés de travaux sont allotis."), weights, policy, plan
     )
 
 
 def test_a_question_without_subject_follows_the_context_that_finds_its_words() -> None:
-    from essbot.answer.followup import FollowupPolicy, prefer_standalone
-    from essbot.answer.weights import TermWeights
-    from essbot.types import Chunk, Passage
-
-    def passage(text: str) -> list[Passage]:
-        return [Passage(Chunk("c", text, "f.md", "Fiche", None, "Section", "markdown"), 1.0)]
-
     question = "Quel pourcentage d'activité faut-il ?"
     plan = plan_followup(question, [_user("Qu'est-ce que la régie dotée de la seule autonomie financière ?")])
     assert plan.contextual is not None and not plan.has_subject
-    alone = passage("Les missions locales suivent l'activité des jeunes.")
-    with_context = passage("La régie exerce au moins 80 % de son activité, pourcentage calculé sur trois ans.")
+    alone = _passage("Les missions locales suivent l'activité des jeunes.")
+    with_context = _passage("La régie exerce au moins 80 % de son activité, pourcentage calculé sur trois ans.")
     assert not prefer_standalone(question, alone, with_context, TermWeights({}, 1000), FollowupPolicy(0.25, 5.0), plan)
 
 
