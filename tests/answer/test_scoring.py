@@ -346,6 +346,10 @@ def test_a_quantity_is_not_a_date_or_a_text_number() -> None:
         "décret n° 2022-767",
         "art. L. 2111-3",
         "le 3e numéro",
+        # An article or a European act is numbered, not counted: « le seuil du X ? » is not answered by them.
+        "obligations de l'article 35 de la loi Climat",
+        "selon les articles 3 et 4 de l'ordonnance",
+        "règlement (UE) 2023/2832 du 13 décembre",
     ):
         assert not has_quantity(dated), dated
 
@@ -545,6 +549,28 @@ def test_a_passage_defining_the_term_comes_first_for_a_definition_question() -> 
     ]
     other = "Que devient l'actif d'une régie ?"  # not a definition question: the retrieval order stands
     assert [p.chunk.chunk_id for p in promote_definitions(other, other, found, weights, 2)] == ["condition", "autre"]
+
+
+def test_passages_naming_the_rare_acronym_asked_about_come_first() -> None:
+    from essbot.answer.scoring import promote_named
+    from essbot.answer.weights import TermWeights
+    from essbot.text.sentences import content_tokens
+
+    found = [
+        _passage("montants", "Les montants annuels des aides sont fixés par arrêté et révisés chaque année."),
+        _passage("seuils", "Le seuil annuel de publication des comptes est fixé par décret."),
+        _passage("cdat", "CDAT : 300 € par an, plafonné à 600 €."),
+        _passage("long", "Le compte de droits d'accès au tiers-lieu est crédité chaque année."),  # CDAT spelled out
+    ]
+    # Rare: each term is in one passage of forty (the acronym of a scheme); common: in every passage.
+    rare = TermWeights({}, 40)
+    question = "Quel est le montant annuel du CDAT ?"
+    assert [p.chunk.chunk_id for p in promote_named(question, found, rare)] == ["cdat", "long", "montants", "seuils"]
+    # An acronym found everywhere (« l'ESS » in an ESS corpus) names nothing in particular: the order stands.
+    common = TermWeights({token: 0.0 for token in content_tokens("CDAT")}, 40)
+    assert [p.chunk.chunk_id for p in promote_named(question, found, common)] == ["montants", "seuils", "cdat", "long"]
+    # No acronym: the order stands.
+    assert promote_named("Quel est le montant annuel ?", found, rare) == found
 
 
 def test_a_definition_answer_opens_on_the_defining_sentence_not_on_a_note_naming_the_definition() -> None:

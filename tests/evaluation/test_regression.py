@@ -56,9 +56,13 @@ MARGIN = 0.02
 # documents 0.833 -> 0.917, seeds 0.600 -> 0.800, out-of-scope 0.650 -> 0.675, nothing lost). Test: out-of-scope
 # recall 0.659 -> 0.732; one documents question abstains whose answer held no expected keyword (abstention precision
 # 0.833 -> 0.769, false abstention 2 % -> 3 %). Floors moved to these figures.
+# Night of 2 December: passages naming the question's rare acronym (« le DIFE ») come first among the candidates,
+# chosen on dev (conversations keyword recall 0.727 -> 0.773, citation precision 0.909 -> 0.938; lois abstention
+# recall 0.667 -> 0.500, one of three unanswerable questions now answered). Test: documents hit@1 0.910 -> 0.920
+# (« RSE »), nothing else moved. Floor raised.
 # None: not applicable.
 MEASURED: dict[str, dict[str, float | None]] = {
-    "documents": {"hit@1": 0.910, "keyword_recall": 0.767, "abstention_precision": 0.769, "abstention_recall": 0.769},
+    "documents": {"hit@1": 0.920, "keyword_recall": 0.767, "abstention_precision": 0.769, "abstention_recall": 0.769},
     "conversations": {"hit@1": 0.850, "keyword_recall": 0.850, "abstention_precision": None, "abstention_recall": None},
     "out_of_scope": {"hit@1": None, "keyword_recall": None, "abstention_precision": None, "abstention_recall": 0.732},
     "seeds": {"hit@1": 0.963, "keyword_recall": 0.685, "abstention_precision": None, "abstention_recall": None},

@@ -23,7 +23,15 @@ from essbot.answer.generators import ExtractiveGenerator, GenerationRequest, cre
 from essbot.answer.prompts import says_not_found
 from essbot.answer.provenance import stale_caution
 from essbot.answer.safety import check_text
-from essbot.answer.scoring import ScoredSentence, asked_words, promote_definitions, question_kind, score_sentences
+from essbot.answer.scoring import (
+    ScoredSentence,
+    asked_words,
+    promote_definitions,
+    promote_named,
+    question_kind,
+    rare_acronyms,
+    score_sentences,
+)
 from essbot.answer.smalltalk import core_question, small_talk_reply
 from essbot.answer.types import Answer, Message
 from essbot.answer.weights import TermWeights
@@ -197,8 +205,11 @@ class Assistant:
         # term found everywhere, « l'ESS », the question's own words rank passages that merely name it).
         def search(text: str, asked_question: str = question) -> list[Passage]:
             definition = question_kind(asked_question) == "definition"
-            depth = max(wanted, self.settings.definition_depth) if definition else wanted
+            named = bool(rare_acronyms(text, self.weights))
+            depth = max(wanted, self.settings.definition_depth) if definition or named else wanted
             found = self.retriever.search(asked_words(text), k=depth, filters=filters, timings=searched)
+            if named:
+                found = promote_named(text, found, self.weights)
             spent = searched["retrieve"]
             if definition:
                 asked = f"{text} {_ASKS_DEFINITION}"

@@ -56,8 +56,10 @@ def has_date(sentence: str) -> bool:
 _NOT_QUANTITY = re.compile(
     r"\b(?:\d{1,2}(?:er)?\s+)?(?:janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|"
     r"décembre)(?:\s+\d{4})?\b"  # a date
+    r"|\b(?:19|20)\d{2}/\d+\b"  # a European act's number (« règlement (UE) 2023/2832 »)
     r"|\b(?:19|20)\d{2}\b|\b\d+(?:e|è|ème|eme|er|ère|nd|nde)\b"  # a year, an ordinal
-    r"|n°\s*[\d/-]+(?:/\w+)?|\b(?:art(?:icle)?s?\.?\s+)?[LRD]\.?\s?\d+(?:-\d+)*",  # a text or article number
+    r"|n°\s*[\d/-]+(?:/\w+)?|\b(?:art(?:icle)?s?\.?\s+)?[LRD]\.?\s?\d+(?:-\d+)*"  # a text or article number
+    r"|\bart(?:icle)?s?\.?\s+\d+(?:-\d+)*(?:\s*(?:,|et|à)\s*\d+(?:-\d+)*)*",  # « l'article 35 », « art. 3 et 4 »
     re.IGNORECASE,
 )
 
@@ -602,6 +604,28 @@ def promote_definitions(
     defining = [p for p in passages if defines_term(p, term, weights)]
     rest = [p for p in passages if not any(p is d for d in defining)]
     return (defining + rest)[:k]
+
+
+def rare_acronyms(question: str, weights: TermWeights) -> frozenset[str]:
+    """The question's acronyms that few passages hold (« le DIFE », not « l'ESS »): they name what is asked about."""
+    return frozenset(
+        a for a in question_acronyms(question) if len(a) >= 3 and all(weights.is_rare(t) for t in content_tokens(a))
+    )
+
+
+def names_acronym(passage: Passage, acronym: str) -> bool:
+    text = passage.chunk.embed_text
+    return bool(content_tokens(acronym) <= content_tokens(text)) or spelled_out(acronym, text)
+
+
+def promote_named(question: str, passages: Sequence[Passage], weights: TermWeights) -> list[Passage]:
+    """The passages naming more of the question's rare acronyms first (stable: retrieval order otherwise)."""
+    named = rare_acronyms(question, weights)
+    if not named:
+        return list(passages)
+    held = [sum(names_acronym(p, a) for a in named) for p in passages]
+    order = sorted(range(len(passages)), key=lambda i: -held[i])
+    return [passages[i] for i in order]
 
 
 FOLLOWUP_OWN_WORDS = 0.3
