@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from essbot.answer.abstain import FEATURES, FULL_COVERAGE, abstention_features
+from essbot.answer.abstain import FEATURES, STRONG_COVERAGE, abstention_features
 from essbot.answer.engine import Assistant
 from essbot.errors import IndexNotFoundError
 from essbot.evaluation.gold import load_gold
@@ -60,7 +60,7 @@ def collect(index_root: Path) -> tuple[np.ndarray, np.ndarray, list[str]]:
 def scores(x: np.ndarray, y: np.ndarray, floors: tuple[float, float, float]) -> tuple[float, float, float, float]:
     """Precision, recall and false-abstention rate of abstaining below the floors, and their objective."""
     coverage, sentence, dense, missing = x.T
-    abstain = (coverage < floors[0]) | (sentence < floors[1]) | ((dense < floors[2]) & (coverage < FULL_COVERAGE))
+    abstain = (coverage < floors[0]) | (sentence < floors[1]) | ((dense < floors[2]) & (coverage < STRONG_COVERAGE))
     abstain |= missing > 0
     right = float(np.sum(abstain & (y == 0)))
     precision = right / max(int(abstain.sum()), 1)
