@@ -38,6 +38,7 @@ REPO = Path(__file__).resolve().parents[2]
         "La Fabrique à initiatives accompagne-t-elle les communes rurales ?",
         "Que prévoit l'article 7 de la loi de 2014 ?",
         "Existe-t-il un label pour les tiers-lieux ?",
+        "Combien de temps faut-il pour créer un tiers-lieu ?",
         "Faut-il un avis du comité technique ?",
         "Le CCAS peut-il adhérer à une coopérative ?",
         "Combien coûte une adhésion au réseau des collectivités ?",
@@ -65,6 +66,12 @@ def test_questions_that_name_their_subject_stand_alone(question: str) -> None:
         "Quel article du code ?",  # relational nouns alone: of what the conversation is about
         "Sur quel texte ?",
         "Quel est le montant maximal ?",
+        "Depuis quand existe-t-il ?",  # closing the question, « existe-t-il » has a subject to point to
+        "Suffit-elle ?",
+        "Qui paie ?",  # an interrogative and a verb alone: what is paid is what the conversation is about
+        "Et qui décide ?",
+        "Comment l'instruire ?",
+        "Que faire ?",
     ],
 )
 def test_questions_that_lean_on_the_conversation_are_resolved(question: str) -> None:
@@ -73,6 +80,14 @@ def test_questions_that_lean_on_the_conversation_are_resolved(question: str) -> 
     history = [Message("user", "Qu'est-ce qu'une régie de quartier ?"), Message("assistant", "C'est … [1].")]
     plan = plan_followup(question, history)
     assert plan.contextual is not None and "régie de quartier" in plan.contextual
+
+
+def test_a_verb_with_its_object_is_not_a_bare_verb() -> None:
+    from essbot.answer.followup import conjugated_verb
+
+    assert not analyse_question("Qui paie la facture ?").leans
+    assert all(conjugated_verb(word) for word in ("paie", "emploie", "instruit", "décide"))
+    assert not any(conjugated_verb(word) for word in ("réseau", "dossier", "salle"))
 
 
 def test_ellipsis_replaces_the_subject_of_the_same_kind() -> None:

@@ -25,7 +25,7 @@ from essbot.answer.types import Message
 from essbot.answer.weights import TermWeights
 from essbot.config import Settings
 from essbot.text.sentences import content_tokens
-from essbot.text.tokens import inflected_verb, is_known_word, lemma
+from essbot.text.tokens import infinitive, inflected_verb, is_known_word, lemma
 from essbot.types import Passage
 
 # How much of the history a contextual query may carry: the query stays bounded whatever the client sends. A
@@ -43,10 +43,11 @@ _INTERROGATIVE = re.compile(
     r"|lesquel(?:le)?s|est-ce)\b|-t-|-(?:il|elle|ils|elles|on|je|nous|vous)\b",
     _I,
 )
-# Impersonal « il »: « faut-il », « existe-t-il », « y a-t-il », « il s'agit ».
+# Impersonal « il »: « faut-il », « existe-t-il un seuil », « y a-t-il », « il s'agit ». Closing the question,
+# « existe-t-il ? », « suffit-il ? » have a subject to point to (« Depuis quand existe-t-il ? » after the PAT).
 _IMPERSONAL = re.compile(
-    r"\b(?:faut|existe|agit|suffit|reste|convient|semble|vaut)(?:-t)?-il\b|\bil (?:faut|existe|y a|s['’]agit)\b"
-    r"|\by a-t-il\b",
+    r"\bfaut(?:-t)?-il\b|\b(?:existe|agit|suffit|reste|convient|semble|vaut)(?:-t)?-il\b(?=[^?!.]*\w)"
+    r"|\bil (?:faut|existe|y a|s['’]agit)\b|\by a-t-il\b",
     _I,
 )
 _FREE_SUBJECT_PRONOUN = re.compile(r"(?<!-)\b(?:il|elle|ils|elles)\b", _I)
@@ -182,7 +183,24 @@ def conjugated_verb(word: str) -> bool:
     word = word.lower()
     if inflected_verb(word) and lemma(word) not in {"être", "avoir"}:
         return True
+    if word.endswith("ie") and is_known_word(word[:-2] + "yer"):
+        return True  # « paie », « emploie »: « payer », « employer »
+    if word.endswith("it") and is_known_word(word[:-1] + "re"):
+        return True  # « instruit », « conduit »: « instruire », « conduire »
     return word.endswith("e") and is_known_word(word + "r")
+
+
+# « Qui paie ? », « Qui décide ? », « Comment verser ? »: an interrogative and a verb alone, with neither subject nor
+# object: what is paid or decided is what the conversation is about.
+_BARE_VERB = re.compile(
+    r"^(?:(?:qui|comment|quand|où|pourquoi|combien|que|qu['’]est-ce qui)\s+)(?:ne\s+|n['’])?(\w+)(?:\s+pas)?\s*\??$",
+    _I,
+)
+
+
+def _bare_verb(text: str) -> bool:
+    match = _BARE_VERB.match(_CONNECTIVE.sub("", text).strip())
+    return bool(match) and (conjugated_verb(match.group(1)) or infinitive(match.group(1)))
 
 
 def _np_clitic_end(text: str) -> int | None:
@@ -245,7 +263,7 @@ def analyse_question(question: str) -> QuestionShape:
         return strong is None or strong >= position or not _CLAUSE_BOUNDARY.search(text[strong:position])
 
     # « Quel article du code ? »: relational nouns alone point to what the conversation is about.
-    leans = outside(leaning) or (not has_subject and _relational(text)) or continues
+    leans = outside(leaning) or (not has_subject and (_relational(text) or _bare_verb(text))) or continues
     return QuestionShape(has_subject, leans, elliptic, outside(objects), continues)
 
 
