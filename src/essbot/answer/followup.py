@@ -200,7 +200,7 @@ _BARE_VERB = re.compile(
 
 def _bare_verb(text: str) -> bool:
     match = _BARE_VERB.match(_CONNECTIVE.sub("", text).strip())
-    return bool(match) and (conjugated_verb(match.group(1)) or infinitive(match.group(1)))
+    return match is not None and (conjugated_verb(match.group(1)) or infinitive(match.group(1)))
 
 
 def _np_clitic_end(text: str) -> int | None:
