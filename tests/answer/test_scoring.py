@@ -803,3 +803,16 @@ def test_a_low_similarity_does_not_veto_a_question_whose_words_the_passages_hold
     assert check("Le protocole Vauban encadre-t-il les prêts de matériel agricole ?", text) == ""
     # Half the question's words are not there: the similarity floor still applies.
     assert check("Qu'est-ce que le protocole sanitaire des piscines ?", text) != ""
+
+
+def test_the_yes_or_no_opening_a_section_asked_as_a_question_answers_it() -> None:
+    question = "La commune peut-elle accepter les chèques-vacances à la piscine municipale ?"
+    text = (
+        "Oui, pour ses recettes. Les étapes : une délibération acceptant les chèques-vacances à la piscine "
+        "municipale, puis une convention avec l'organisme émetteur."
+    )
+    best = _best(question, (text, "Une commune peut-elle accepter les chèques-vacances ?", None))
+    assert best == "Oui, pour ses recettes."
+    # Under a heading that asks nothing, the « Oui » answers no question the passage states: the words decide.
+    plain = _best(question, (text, "Modalités", None))
+    assert plain.startswith("Les étapes")

@@ -716,6 +716,9 @@ def score_sentences(
         # A law article's heading (« Code du travail — Article L3332-17-1 ») is not a term its first sentence defines.
         term_heading = names_a_term(chunk.section) and chunk.article is None
         section_words = content_tokens(chunk.section) if term_heading else frozenset()
+        # A heading asked as a question (a FAQ): the « Oui » or « Non » opening its section answers that question.
+        question_heading = chunk.section.rstrip().endswith("?")
+        question_words = content_tokens(chunk.section) if question_heading else frozenset()
         under_term = kind == "definition" and heading_names_term(chunk.section, wanted)
         # The article's opening is in its first passage (the retriever puts it first); a later part of a long article
         # starts in the middle of a list, not where the article does.
@@ -742,6 +745,8 @@ def score_sentences(
                 own |= article_words  # the named article's text is what « l'article L. 2122-22 » designates
             if position == 0 and term_heading:
                 own |= section_words  # « SCOP (…) » then « Coopérative dont… »: the heading is its subject
+            if position == 0 and question_heading and _YES_NO_START.match(sentence):
+                own |= question_words  # « Une collectivité peut-elle accepter… ? » then « Oui, pour ses recettes. »
             leaned = content_tokens(parts[0]) - own if len(parts) > 1 else frozenset()
             score = _match(wanted, own, leaned, heading, weights)
             if asked:
