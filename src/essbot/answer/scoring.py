@@ -614,6 +614,7 @@ def rare_acronyms(question: str, weights: TermWeights) -> frozenset[str]:
 
 
 def names_acronym(passage: Passage, acronym: str) -> bool:
+    """The passage (with its title and headings) holds the acronym or writes it in full."""
     text = passage.chunk.embed_text
     return bool(content_tokens(acronym) <= content_tokens(text)) or spelled_out(acronym, text)
 
