@@ -16,6 +16,10 @@ from essbot.types import Chunk, Passage
         ("Quelle part du budget les achats responsables doivent-ils représenter ?", "share"),
         ("Combien de salariés faut-il pour être une entreprise adaptée ?", "quantity"),
         ("Quelle est la durée d'une convention pluriannuelle ?", "quantity"),
+        # « part » asks for a share, not « partenaire »: the word must end there.
+        ("Avec quel partenaire la mairie a-t-elle monté sa ressourcerie ?", "other"),
+        ("Quel est le partenaire financier du tiers-lieu ?", "other"),
+        ("Quels sont les délais de paiement ?", "quantity"),
         ("Depuis quand les tiers-lieux sont-ils soutenus par l'État ?", "date"),
         ("En quelle année la coopérative a-t-elle été créée ?", "date"),
         ("Qui est la directrice de l'agence régionale ?", "person"),

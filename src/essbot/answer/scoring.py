@@ -152,8 +152,8 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "quantity",
         re.compile(
             r"\bcombien\b|\bquel(?:le)?s? (?:est|sont|était) (?:le|la|les) (?:nombre|durée|seuil|plafond|taux|délai|"
-            r"pourcentage|part|proportion|fraction|quotité|limite)"
-            r"|\bquel(?:le)? (?:durée|seuil|plafond|délai|nombre|pourcentage|part|fraction|quotité|proportion)",
+            r"pourcentage|part|proportion|fraction|quotité|limite)s?\b"
+            r"|\bquel(?:le)? (?:durée|seuil|plafond|délai|nombre|pourcentage|part|fraction|quotité|proportion)\b",
             re.IGNORECASE,
         ),
     ),
