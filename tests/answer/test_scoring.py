@@ -98,7 +98,13 @@ def test_ordinary_sentences_are_not_metadata(sentence: str) -> None:
 
 @pytest.mark.parametrize(
     "sentence",
-    ["La loi de 2014, qui créait un", "Le dispositif « appui renforcé permet", "Les aides (prêts et garanties"],
+    [
+        "La loi de 2014, qui créait un",
+        "Le dispositif « appui renforcé permet",
+        "Les aides (prêts et garanties",
+        'Il faut des outils concrets", précise la directrice du centre.',  # the quotation opened sentences earlier
+        "Il faut des outils concrets”, précise la directrice du centre.",
+    ],
 )
 def test_fragments_are_recognised(sentence: str) -> None:
     assert is_fragment(sentence)
@@ -106,6 +112,21 @@ def test_fragments_are_recognised(sentence: str) -> None:
 
 def test_complete_sentences_are_not_fragments() -> None:
     assert not is_fragment("La loi crée le dispositif « appui renforcé » pour les associations (2024).")
+    assert not is_fragment('Peut prétendre à l\'agrément " entreprise solidaire " l\'entreprise qui le demande.')
+
+
+def test_a_quotation_running_over_sentences_is_quoted_without_its_opening_mark() -> None:
+    from essbot.answer.scoring import passage_sentences
+
+    text = (
+        '"Ce guide est né d\'un atelier réunissant 12 communes de 3 départements. Il sera mis à jour chaque année", '
+        "explique la chargée de mission."
+    )
+    sentences = [sentence for sentence, _ in passage_sentences(text)]
+    assert sentences[0] == "Ce guide est né d'un atelier réunissant 12 communes de 3 départements."
+    assert is_fragment(sentences[1])  # its closing mark has no opening one: never quoted
+    best = _best("Combien de communes ont participé à l'atelier à l'origine du guide ?", (text, "Actualités", None))
+    assert best == sentences[0]
 
 
 def test_a_closed_question_opens_on_yes_or_no_with_its_reason() -> None:

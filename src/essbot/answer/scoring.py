@@ -235,6 +235,8 @@ def is_fragment(sentence: str) -> bool:
     """Unbalanced quotes or brackets, or an unfinished clause: a sentence cut from its context."""
     if sentence.count("«") != sentence.count("»") or sentence.count("(") != sentence.count(")"):
         return True
+    if sentence.count('"') % 2 or sentence.count("“") != sentence.count("”"):
+        return True  # « …des acteurs", explique… »: the quotation opened in an earlier sentence
     stripped = sentence.rstrip()
     return bool(stripped) and stripped[-1].isalpha() and stripped.split()[-1].lower() in _DANGLING
 
@@ -378,8 +380,18 @@ def passage_sentences(text: str) -> list[tuple[str, bool]]:
     for piece in raw_sentences(text):
         clean = split_sentences(piece)
         if clean:
-            items.append((" ".join(clean), bool(LIST_MARKER.match(piece))))
+            items.append((_open_quote_dropped(" ".join(clean)), bool(LIST_MARKER.match(piece))))
     return items
+
+
+def _open_quote_dropped(sentence: str) -> str:
+    """« "Ce Mooc est né d'un projet… » whose quotation closes sentences later: the opening mark is left out, so the
+    sentence reads whole (the citation check compares words, not marks)."""
+    if sentence.startswith('"') and sentence.count('"') % 2:
+        return sentence[1:].lstrip()
+    if sentence.startswith("“") and sentence.count("“") > sentence.count("”"):
+        return sentence[1:].lstrip()
+    return sentence
 
 
 def _parts(sentences: list[tuple[str, bool]], position: int) -> tuple[str, ...]:
