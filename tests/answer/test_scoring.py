@@ -112,7 +112,7 @@ def test_fragments_are_recognised(sentence: str) -> None:
 
 def test_complete_sentences_are_not_fragments() -> None:
     assert not is_fragment("La loi crée le dispositif « appui renforcé » pour les associations (2024).")
-    assert not is_fragment('Peut prétendre à l\'agrément " entreprise solidaire " l\'entreprise qui le demande.')
+    assert not is_fragment("Peut prétendre à l'agrément \" entreprise solidaire \" l'entreprise qui le demande.")
 
 
 def test_a_quotation_running_over_sentences_is_quoted_without_its_opening_mark() -> None:
