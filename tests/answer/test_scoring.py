@@ -13,6 +13,7 @@ from essbot.types import Chunk, Passage
         ("Combien coûte la formation des tuteurs ?", "money"),
         ("Quel est le tarif d'une journée d'accompagnement ?", "money"),
         ("Quel budget prévoir pour un diagnostic de territoire ?", "money"),
+        ("Combien d'euros la commune verse-t-elle au centre social ?", "money"),  # « 300 € » answers it
         ("Quelle part du budget les achats responsables doivent-ils représenter ?", "share"),
         ("Combien de salariés faut-il pour être une entreprise adaptée ?", "quantity"),
         ("Quelle est la durée d'une convention pluriannuelle ?", "quantity"),
@@ -841,3 +842,22 @@ def test_the_yes_or_no_opening_a_section_asked_as_a_question_answers_it() -> Non
     # Under a heading that asks nothing, the « Oui » answers no question the passage states: the words decide.
     plain = _best(question, (text, "Modalités", None))
     assert plain.startswith("Les étapes")
+
+
+def test_a_figure_answers_a_question_about_a_rare_acronym_only_from_a_passage_naming_it() -> None:
+    from essbot.answer.abstain import should_abstain
+    from essbot.answer.weights import TermWeights
+    from essbot.config import Settings
+
+    def check(*texts: str) -> str:
+        passages = [
+            Passage(Chunk(f"c{i}", text, "f.md", "Fiche", None, "Montants", "markdown"), 1.0)
+            for i, text in enumerate(texts)
+        ]
+        question = "Quel est le montant du CDAT en 2026 ?"
+        return should_abstain(question, question, passages, TermWeights({}, 1000), Settings()).reason
+
+    other = "Le montant de la subvention de fonctionnement en 2026 est de 5 000 €."
+    # The passage naming the CDAT gives no amount; the amount is about something else: no answer.
+    assert check(other, "Les bénéficiaires du CDAT sont les communes rurales.") == "sentence"
+    assert check(other, "Le CDAT verse 300 € par an aux communes rurales en 2026.") == ""

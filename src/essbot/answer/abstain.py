@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from essbot import messages
-from essbot.answer.scoring import ScoredSentence, score_sentences
+from essbot.answer.scoring import ScoredSentence, names_acronym, rare_acronyms, score_sentences
 from essbot.answer.weights import TermWeights
 from essbot.config import Settings
 from essbot.retrieve import named_articles
@@ -140,7 +140,13 @@ def abstention_features(
     coverage = max((weights.coverage(w, tokens) for w in wanted for tokens in evidence), default=0.0)
     if ranked is None:
         ranked = score_sentences(question, query, top, weights)
-    shaped = [s.score for s in ranked if s.has_shape and s.passage_rank < len(top)]
+    # A question about a rare acronym (« le montant du RSA ») is answered only by a passage naming it: the figure of
+    # a passage about something else does not count, even when a passage further down names the acronym.
+    named = rare_acronyms(question, weights)
+    naming = (
+        {i for i, p in enumerate(top) if all(names_acronym(p, a) for a in named)} if named else set(range(len(top)))
+    )
+    shaped = [s.score for s in ranked if s.has_shape and s.passage_rank in naming]
     dense_scores = [p.dense_score for p in passages if p.dense_score is not None]
     found = frozenset().union(*evidence[:3]) if evidence else frozenset()
     missing = missing_named_terms(question, passages[:3], found, weights)

@@ -143,6 +143,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "money",
         re.compile(
             r"\bcombien (?:co[uû]te|co[uû]tent|faut-il (?:payer|verser|prévoir)|verse|reçoit|perçoit)|\bà combien\b"
+            r"|\bcombien d['’](?:euros|argent)\b"
             r"|\bquel(?:le)?s? (?:(?:est|sont|était) )?(?:le |la |les )?(?:co[uû]t|prix|tarif|montant|budget|salaire|"
             r"rémunération|cotisation|somme)s?\b",
             re.IGNORECASE,
