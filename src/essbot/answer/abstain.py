@@ -140,8 +140,8 @@ def abstention_features(
     coverage = max((weights.coverage(w, tokens) for w in wanted for tokens in evidence), default=0.0)
     if ranked is None:
         ranked = score_sentences(question, query, top, weights)
-    # A question about a rare acronym (« le montant du RSA ») is answered only by a passage naming it: the figure of
-    # a passage about something else does not count, even when a passage further down names the acronym.
+    # A question about a rare acronym (« le montant du RSA ») is answered only by a passage naming it: a sentence (and
+    # its figure) from a passage about something else does not count, even when another passage names the acronym.
     named = rare_acronyms(question, weights)
     naming = (
         {i for i, p in enumerate(top) if all(names_acronym(p, a) for a in named)} if named else set(range(len(top)))
