@@ -588,15 +588,17 @@ def test_passages_naming_the_rare_acronym_asked_about_come_first() -> None:
         _passage("cdat", "CDAT : 300 € par an, plafonné à 600 €."),
         _passage("long", "Le compte de droits d'accès au tiers-lieu est crédité chaque année."),  # CDAT spelled out
     ]
-    # Rare: each term is in one passage of forty (the acronym of a scheme); common: in every passage.
-    rare = TermWeights({}, 40)
+    # Rare: the acronym is in one passage of forty (a scheme); common: in every passage.
+    (cdat,) = content_tokens("CDAT")
+    rare = TermWeights({cdat: 3.3}, 40)
     question = "Quel est le montant annuel du CDAT ?"
     assert [p.chunk.chunk_id for p in promote_named(question, found, rare)] == ["cdat", "long", "montants", "seuils"]
     # An acronym found everywhere (« l'ESS » in an ESS corpus) names nothing in particular: the order stands.
-    common = TermWeights({token: 0.0 for token in content_tokens("CDAT")}, 40)
+    common = TermWeights({cdat: 0.0}, 40)
     assert [p.chunk.chunk_id for p in promote_named(question, found, common)] == ["montants", "seuils", "cdat", "long"]
-    # No acronym: the order stands.
+    # No acronym, or one the corpus never holds (a client's « URGENT »): the order stands.
     assert promote_named("Quel est le montant annuel ?", found, rare) == found
+    assert promote_named("Quel est le montant annuel ? URGENT", found, rare) == found
 
 
 def test_a_definition_answer_opens_on_the_defining_sentence_not_on_a_note_naming_the_definition() -> None:
@@ -848,6 +850,7 @@ def test_a_figure_answers_a_question_about_a_rare_acronym_only_from_a_passage_na
     from essbot.answer.abstain import should_abstain
     from essbot.answer.weights import TermWeights
     from essbot.config import Settings
+    from essbot.text.sentences import content_tokens
 
     def check(*texts: str) -> str:
         passages = [
@@ -855,7 +858,8 @@ def test_a_figure_answers_a_question_about_a_rare_acronym_only_from_a_passage_na
             for i, text in enumerate(texts)
         ]
         question = "Quel est le montant du CDAT en 2026 ?"
-        return should_abstain(question, question, passages, TermWeights({}, 1000), Settings()).reason
+        (cdat,) = content_tokens("CDAT")  # in a few passages of a thousand
+        return should_abstain(question, question, passages, TermWeights({cdat: 6.0}, 1000), Settings()).reason
 
     other = "Le montant de la subvention de fonctionnement en 2026 est de 5 000 €."
     # The passage naming the CDAT gives no amount; the amount is about something else: no answer.

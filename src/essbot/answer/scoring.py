@@ -620,9 +620,16 @@ def promote_definitions(
 
 
 def rare_acronyms(question: str, weights: TermWeights) -> frozenset[str]:
-    """The question's acronyms that few passages hold (« le DIFE », not « l'ESS »): they name what is asked about."""
+    """The question's acronyms that few passages hold (« le DIFE », not « l'ESS »): they name what is asked about.
+
+    An acronym the corpus never holds is left to the missing-term check (and a capitalised word such as a client's
+    « URGENT » is not a scheme the passages could be about)."""
     return frozenset(
-        a for a in question_acronyms(question) if len(a) >= 3 and all(weights.is_rare(t) for t in content_tokens(a))
+        a
+        for a in question_acronyms(question)
+        if len(a) >= 3
+        and (tokens := content_tokens(a))
+        and all(weights.knows(t) and weights.is_rare(t) for t in tokens)
     )
 
 

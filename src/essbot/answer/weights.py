@@ -25,6 +25,10 @@ class TermWeights:
     def is_rare(self, token: str) -> bool:
         return self(token) >= self.rare
 
+    def knows(self, token: str) -> bool:
+        """The corpus holds `token` somewhere."""
+        return token in self._weights
+
     def coverage(self, wanted: frozenset[str], found: frozenset[str]) -> float:
         """Weighted share of `wanted` terms present in `found`."""
         total = sum(self(token) for token in wanted)
