@@ -142,10 +142,8 @@ def abstention_features(
         ranked = score_sentences(question, query, top, weights)
     # A question about a rare acronym (« le montant du RSA ») is answered only by a passage naming it: a sentence (and
     # its figure) from a passage about something else does not count, even when another passage names the acronym.
-    named = rare_acronyms(question, weights)
-    naming = (
-        {i for i, p in enumerate(top) if all(names_acronym(p, a) for a in named)} if named else set(range(len(top)))
-    )
+    named = rare_acronyms(question, weights)  # none: every passage of `top` counts
+    naming = {i for i, p in enumerate(top) if all(names_acronym(p, a) for a in named)}
     shaped = [s.score for s in ranked if s.has_shape and s.passage_rank in naming]
     dense_scores = [p.dense_score for p in passages if p.dense_score is not None]
     found = frozenset().union(*evidence[:3]) if evidence else frozenset()

@@ -800,7 +800,7 @@ def score_sentences(
                 score *= REFERENCE_UNSHAPED
             elif kind in {"quantity", "money", "share", "date"} and not shaped:
                 score *= FIGURE_UNSHAPED
-            # For abstention, a figure answers « combien de membres ? » only next to the members it counts.
+            # For abstention, a figure answers « combien de membres ? » only in a sentence naming what it counts.
             answers = shaped and (not counted or bool(counted & content_tokens(" ".join(parts))))
             scored.append(ScoredSentence(score, rank, position, parts, answers))
     return add_evidence(query, scored, evidence)
