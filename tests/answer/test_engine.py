@@ -221,3 +221,16 @@ def test_a_question_typed_with_combining_accents_gets_the_same_answer(assistant:
     history = [{"role": "user", "content": unicodedata.normalize("NFD", "Qu'est-ce que l'agrément ESUS ?")}]
     assert assistant.ask(decomposed).answer == assistant.ask(composed).answer
     assert assistant.ask(decomposed, history=history).answer == assistant.ask(composed, history=history).answer
+
+
+def test_a_list_of_further_reading_never_leads_the_passages_of_an_answer(assistant: Assistant) -> None:
+    from essbot.answer.scoring import is_reference_section
+
+    # The retriever alone ranks the fiche's « Pour aller plus loin » first for this question.
+    question = "Qui instruit le dossier ESUS ?"
+    assert is_reference_section(assistant.retriever.search(question, k=3)[0])
+    _, passages, _ = assistant.retrieve(question)
+    flags = [is_reference_section(p) for p in passages]
+    assert not flags[0] and flags == sorted(flags)
+    answer = assistant.ask(question)
+    assert "DDETS" in answer.answer and answer.citations[0].section != "Pour aller plus loin"

@@ -865,3 +865,21 @@ def test_a_figure_answers_a_question_about_a_rare_acronym_only_from_a_passage_na
     # The passage naming the CDAT gives no amount; the amount is about something else: no answer.
     assert check(other, "Les bénéficiaires du CDAT sont les communes rurales.") == "sentence"
     assert check(other, "Le CDAT verse 300 € par an aux communes rurales en 2026.") == ""
+
+
+def test_a_list_of_sources_comes_after_what_the_documents_say() -> None:
+    from essbot.answer.scoring import demote_references
+
+    found = [
+        _passage("sources", "Loi n° 2005-102 du 11 février 2005 ; décret n° 2006-501.", section="Sources"),
+        _passage("regle", "Un atelier protégé accueille des travailleurs orientés par la commission."),
+        _passage(
+            "lire", "Guide de l'accueil des travailleurs handicapés, édition 2024.", section="Pour aller plus loin"
+        ),
+        _passage("suite", "La commission se prononce dans un délai de quatre mois."),
+    ]
+    order = [p.chunk.chunk_id for p in demote_references("Qui oriente vers un atelier protégé ?", found)]
+    assert order == ["regle", "suite", "sources", "lire"]
+    # Asked for texts or reading, the list of sources keeps its rank.
+    for question in ("Quel texte crée les ateliers protégés ?", "Quels guides lire sur les ateliers protégés ?"):
+        assert demote_references(question, found) == found

@@ -26,6 +26,7 @@ from essbot.answer.safety import check_text
 from essbot.answer.scoring import (
     ScoredSentence,
     asked_words,
+    demote_references,
     promote_definitions,
     promote_named,
     question_kind,
@@ -219,7 +220,10 @@ class Assistant:
                 spent += searched["retrieve"]
             if timings is not None:
                 timings["retrieve"] = timings.get("retrieve", 0.0) + spent
-            return promote_definitions(asked_question, text, found, self.weights, wanted)
+            # Within the k passages kept, a list of sources comes after what the documents say (no passage is added).
+            return demote_references(
+                asked_question, promote_definitions(asked_question, text, found, self.weights, wanted)
+            )
 
         if (terms := compared_terms(question)) is not None:
             # « Quelle différence entre X et Y ? »: what X is and what Y is (it names both: no follow-up).

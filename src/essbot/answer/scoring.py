@@ -649,6 +649,27 @@ def promote_named(question: str, passages: Sequence[Passage], weights: TermWeigh
     return [passages[i] for i in order]
 
 
+# A question about reading or references (« Quels guides… ? », « Où en savoir plus ? », « Quel texte… ? ») may be
+# answered by a reading list; any other question is answered by what the document says, not by its list of sources.
+_ASKS_READING = re.compile(
+    r"\b(?:guides?|ressources?|sources?|références?|bibliographie|publications?|lectures?|documentations?|"
+    r"se documenter|se former|en savoir plus|aller plus loin|où trouver)\b",
+    re.IGNORECASE,
+)
+
+
+def is_reference_section(passage: Passage) -> bool:
+    """The passage is a document's list of sources or further reading (« Sources », « Pour aller plus loin »)."""
+    return bool(_REFERENCE_SECTION.match(passage.chunk.section.strip()))
+
+
+def demote_references(question: str, passages: Sequence[Passage]) -> list[Passage]:
+    """The passages of a list of sources after the others (stable), unless the question asks for references."""
+    if question_kind(question) == "reference" or _ASKS_READING.search(question):
+        return list(passages)
+    return [p for p in passages if not is_reference_section(p)] + [p for p in passages if is_reference_section(p)]
+
+
 FOLLOWUP_OWN_WORDS = 0.3
 # For a closed question, a sentence naming other structures by acronym than those asked keeps this share of its score
 # (dev: 0.5 and 0.7 tie; « Oui, une commune peut devenir associé d'une SCIC » no longer answers a question about a
