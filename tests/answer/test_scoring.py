@@ -883,3 +883,40 @@ def test_a_list_of_sources_comes_after_what_the_documents_say() -> None:
     # Asked for texts or reading, the list of sources keeps its rank.
     for question in ("Quel texte crée les ateliers protégés ?", "Quels guides lire sur les ateliers protégés ?"):
         assert demote_references(question, found) == found
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Tous les combien le bureau du syndicat se réunit-il ?",
+        "À quelle fréquence faut-il réviser le plan de prévention ?",
+        "Combien de fois par an le comité des fêtes rend-il ses comptes ?",
+        "Quelle est la périodicité du rapport sur l'eau ?",
+    ],
+)
+def test_how_often_is_a_frequency_question(question: str) -> None:
+    assert question_kind(question) == "frequency"
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "expected"),
+    [
+        (
+            "À quelle fréquence le conseil d'école se réunit-il ?",
+            "Le conseil d'école réunit douze parents élus et le directeur de l'école. "
+            "Il siège au moins une fois par trimestre.",
+            "une fois par trimestre",
+        ),
+        (
+            "Combien de fois par an le syndicat des eaux publie-t-il ses tarifs ?",
+            "Le syndicat des eaux publie ses tarifs pour 30 communes membres. "
+            "Cette publication est annuelle, en janvier.",
+            "annuelle",
+        ),
+    ],
+)
+def test_a_frequency_question_is_answered_by_the_sentence_saying_how_often(
+    question: str, text: str, expected: str
+) -> None:
+    # Another figure (« douze parents », « 30 communes ») does not say how often.
+    assert expected in _best(question, (text, "Règles", None))

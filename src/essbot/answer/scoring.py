@@ -47,6 +47,17 @@ RELATIVE_TIME = re.compile(
 )
 
 
+# How often: « tous les trois ans », « chaque année », « une fois par an », « annuellement », « trimestriel ».
+FREQUENCY = re.compile(
+    rf"\btous les\s+(?:{_SPAN}|ans|mois|jours|semaines|trimestres|semestres)\b"
+    r"|\bchaque (?:année|an|mois|semaine|jour|trimestre|semestre|exercice)\b"
+    r"|\b(?:une|deux|trois|quatre|\d+) fois (?:par|l['’]|chaque|tous)\b|\bpar (?:an|mois|semaine|jour|trimestre)\b"
+    r"|\b(?:annuel|mensuel|hebdomadaire|quotidien|trimestriel|semestriel|biennal|triennal|quinquennal)(?:le)?s?\b"
+    r"|\b(?:annuellement|mensuellement|quotidiennement)\b",
+    re.IGNORECASE,
+)
+
+
 def has_date(sentence: str) -> bool:
     """A date or year (« 31 juillet 2014 », « en 2021 »), or a time relative to an event (« deux mois avant »)."""
     return bool(DATE.search(sentence) or RELATIVE_TIME.search(sentence))
@@ -149,6 +160,15 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             re.IGNORECASE,
         ),
     ),
+    # « Tous les combien… ? », « À quelle fréquence… ? »: how often, not how many.
+    (
+        "frequency",
+        re.compile(
+            r"\btous les combien\b|\bà quel(?:le)? (?:fréquence|périodicité|rythme)\b|\bcombien de fois\b"
+            r"|\bquel(?:le)? (?:est|sont) (?:la |le )?(?:fréquence|périodicité|rythme)\b",
+            re.IGNORECASE,
+        ),
+    ),
     (
         "quantity",
         re.compile(
@@ -204,7 +224,8 @@ _YES_NO = re.compile(
 
 
 def question_kind(question: str) -> str:
-    """What shape the answer should have: money, quantity, reference, date, who, definition, list, yesno or other.
+    """What shape the answer should have: money, frequency, quantity, reference, date, who, definition, list, yesno or
+    other.
 
     General French question patterns (unit-tested on questions outside the gold sets), never gold wording.
     """
@@ -327,6 +348,7 @@ def _has_shape(kind: str, sentence: str) -> bool:
     if kind == "date":
         return has_date(sentence)
     pattern = {
+        "frequency": FREQUENCY,
         "money": MONEY,
         "who": BODY,
         "person": PERSON,
@@ -344,6 +366,7 @@ _BONUS: dict[str, Callable[[str, str], float]] = {
     "quantity": lambda sentence, section: _SHAPE_BONUS if has_quantity(sentence) else 0.0,
     "share": lambda sentence, section: _SHAPE_BONUS if SHARE.search(sentence) else 0.0,
     "date": lambda sentence, section: _SHAPE_BONUS if has_date(sentence) else 0.0,
+    "frequency": lambda sentence, section: _SHAPE_BONUS if FREQUENCY.search(sentence) else 0.0,
     "who": lambda sentence, section: 0.1 if BODY.search(sentence) else 0.0,
     "reference": lambda sentence, section: 0.15 if LEGAL_REFERENCE.search(sentence) else 0.0,
     "yesno": lambda sentence, section: 0.25 if _YES_NO_START.match(sentence) else 0.0,
@@ -819,7 +842,7 @@ def score_sentences(
             shaped = _has_shape(kind, " ".join(parts))
             if kind == "reference" and not shaped:
                 score *= REFERENCE_UNSHAPED
-            elif kind in {"quantity", "money", "share", "date"} and not shaped:
+            elif kind in {"quantity", "money", "share", "date", "frequency"} and not shaped:
                 score *= FIGURE_UNSHAPED
             # For abstention, a figure answers « combien de membres ? » only in a sentence naming what it counts.
             answers = shaped and (not counted or bool(counted & content_tokens(" ".join(parts))))
