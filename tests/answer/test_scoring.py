@@ -16,11 +16,11 @@ from essbot.types import Chunk, Passage
         ("Combien d'euros la commune verse-t-elle au centre social ?", "money"),  # « 300 € » answers it
         ("Quelle part du budget les achats responsables doivent-ils représenter ?", "share"),
         ("Combien de salariés faut-il pour être une entreprise adaptée ?", "quantity"),
-        ("Quelle est la durée d'une convention pluriannuelle ?", "quantity"),
+        ("Quelle est la durée d'une convention pluriannuelle ?", "duration"),
         # « part » asks for a share, not « partenaire »: the word must end there.
         ("Avec quel partenaire la mairie a-t-elle monté sa ressourcerie ?", "other"),
         ("Quel est le partenaire financier du tiers-lieu ?", "other"),
-        ("Quels sont les délais de paiement ?", "quantity"),
+        ("Quels sont les délais de paiement ?", "duration"),
         ("Depuis quand les tiers-lieux sont-ils soutenus par l'État ?", "date"),
         ("En quelle année la coopérative a-t-elle été créée ?", "date"),
         ("Qui est la directrice de l'agence régionale ?", "person"),
@@ -920,3 +920,26 @@ def test_a_frequency_question_is_answered_by_the_sentence_saying_how_often(
 ) -> None:
     # Another figure (« douze parents », « 30 communes ») does not say how often.
     assert expected in _best(question, (text, "Règles", None))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Combien de temps dure la concession du cimetière ?",
+        "Pendant combien d'années le bail rural court-il ?",
+        "Quelle est la durée du contrat de ville ?",
+        "Dans quel délai le maire doit-il répondre ?",
+        "Quels sont les délais de recours contre le permis ?",
+    ],
+)
+def test_how_long_is_a_duration_question(question: str) -> None:
+    assert question_kind(question) == "duration"
+
+
+def test_a_duration_question_is_answered_by_a_span_of_time_not_by_another_figure() -> None:
+    text = (
+        "La convention d'occupation est signée par le maire pour 12 associations du quartier. "
+        "Elle est conclue pour trois ans, renouvelables une fois."
+    )
+    best = _best("Combien de temps dure la convention d'occupation signée par le maire ?", (text, "Règles", None))
+    assert "trois ans" in best

@@ -47,6 +47,12 @@ RELATIVE_TIME = re.compile(
 )
 
 
+# A span of time: « cinq ans », « deux mois », « 15 jours », « un an », « 48 heures », « durée indéterminée ».
+DURATION = re.compile(
+    rf"\b{_SPAN}\b|\b(?:\d+|un|une|deux|trois|quatre|cinq|six|sept|huit|dix|douze|vingt|trente|quarante|"
+    r"soixante)\s+(?:an|heures?|minutes?)\b|\bdurée (?:indéterminée|illimitée)\b|\bsans limite de durée\b",
+    re.IGNORECASE,
+)
 # How often: « tous les trois ans », « chaque année », « une fois par an », « annuellement », « trimestriel ».
 FREQUENCY = re.compile(
     rf"\btous les\s+(?:{_SPAN}|ans|mois|jours|semaines|trimestres|semestres)\b"
@@ -169,6 +175,15 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             re.IGNORECASE,
         ),
     ),
+    # « Combien de temps… ? », « Quelle est la durée… ? », « Dans quel délai… ? »: a span of time is asked.
+    (
+        "duration",
+        re.compile(
+            r"\b(?:en |pour |pendant |depuis )?combien de temps\b|\bpendant combien\b|\b(?:dans|sous) quel délai\b"
+            r"|\bquel(?:le)?s? (?:est|sont|était) (?:le|la|les) (?:durée|délai)s?\b|\bquel(?:le)? (?:durée|délai)\b",
+            re.IGNORECASE,
+        ),
+    ),
     (
         "quantity",
         re.compile(
@@ -224,8 +239,8 @@ _YES_NO = re.compile(
 
 
 def question_kind(question: str) -> str:
-    """What shape the answer should have: money, frequency, quantity, reference, date, who, definition, list, yesno or
-    other.
+    """What shape the answer should have: money, frequency, duration, quantity, reference, date, who, definition, list,
+    yesno or other.
 
     General French question patterns (unit-tested on questions outside the gold sets), never gold wording.
     """
@@ -349,6 +364,7 @@ def _has_shape(kind: str, sentence: str) -> bool:
         return has_date(sentence)
     pattern = {
         "frequency": FREQUENCY,
+        "duration": DURATION,
         "money": MONEY,
         "who": BODY,
         "person": PERSON,
@@ -367,6 +383,7 @@ _BONUS: dict[str, Callable[[str, str], float]] = {
     "share": lambda sentence, section: _SHAPE_BONUS if SHARE.search(sentence) else 0.0,
     "date": lambda sentence, section: _SHAPE_BONUS if has_date(sentence) else 0.0,
     "frequency": lambda sentence, section: _SHAPE_BONUS if FREQUENCY.search(sentence) else 0.0,
+    "duration": lambda sentence, section: _SHAPE_BONUS if DURATION.search(sentence) else 0.0,
     "who": lambda sentence, section: 0.1 if BODY.search(sentence) else 0.0,
     "reference": lambda sentence, section: 0.15 if LEGAL_REFERENCE.search(sentence) else 0.0,
     "yesno": lambda sentence, section: 0.25 if _YES_NO_START.match(sentence) else 0.0,
@@ -842,7 +859,7 @@ def score_sentences(
             shaped = _has_shape(kind, " ".join(parts))
             if kind == "reference" and not shaped:
                 score *= REFERENCE_UNSHAPED
-            elif kind in {"quantity", "money", "share", "date", "frequency"} and not shaped:
+            elif kind in {"quantity", "money", "share", "date", "frequency", "duration"} and not shaped:
                 score *= FIGURE_UNSHAPED
             # For abstention, a figure answers « combien de membres ? » only in a sentence naming what it counts.
             answers = shaped and (not counted or bool(counted & content_tokens(" ".join(parts))))
