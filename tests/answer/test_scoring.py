@@ -23,6 +23,8 @@ from essbot.types import Chunk, Passage
         ("Quels sont les délais de paiement ?", "duration"),
         ("Depuis quand les tiers-lieux sont-ils soutenus par l'État ?", "date"),
         ("En quelle année la coopérative a-t-elle été créée ?", "date"),
+        ("Quelle est la date du prochain conseil communautaire ?", "date"),
+        ("Quelle était l'année de création du syndicat mixte ?", "date"),
         ("Qui est la directrice de l'agence régionale ?", "person"),
         ("Qui instruit les dossiers de conventionnement ?", "who"),
         ("Quelle administration contrôle les comptes d'une coopérative ?", "who"),

@@ -204,7 +204,14 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             re.IGNORECASE,
         ),
     ),
-    ("date", re.compile(r"\b(?:quand|quelle date|quelle année|en quelle année|à quelle date|depuis quand)\b", re.I)),
+    (
+        "date",
+        re.compile(
+            r"\b(?:quand|quelle date|quelle année|en quelle année|à quelle date|depuis quand)\b"
+            r"|\bquelle (?:est|était|sera) (?:la date|l['’]année)\b",
+            re.IGNORECASE,
+        ),
+    ),
     (
         "who",
         re.compile(
