@@ -640,6 +640,22 @@ def test_an_acronym_the_passages_never_mention_is_missing_unless_written_in_full
     assert missing_named_terms("Qui signe un PACS en mairie ?", passages, found, weights) == ("pac",)
 
 
+def test_a_compound_place_named_in_parts_is_not_missing() -> None:
+    from essbot.answer.abstain import missing_named_terms
+    from essbot.answer.weights import TermWeights
+    from essbot.text.sentences import content_tokens
+
+    passages = [_passage("p", "Dans les départements de la Savoie et de la Haute-Savoie, le droit local s'applique.")]
+    found = content_tokens(passages[0].chunk.text)
+    weights = TermWeights({}, 100)
+    assert missing_named_terms("Le droit local vaut-il en Rhône-Savoie ?", passages, found, weights) == ()
+    # A compound none of whose parts the passages hold is still missing.
+    assert missing_named_terms("Le droit local vaut-il en Loire-Atlantique ?", passages, found, weights) == (
+        "loir",
+        "atlant",
+    )
+
+
 @pytest.mark.parametrize(
     ("question", "named"),
     [

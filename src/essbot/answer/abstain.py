@@ -98,9 +98,12 @@ def missing_named_terms(
     a passage writes it in full)."""
     missing = []
     for word in named_words(question):
-        tokens = [t for t in tokenize_french(word) if t not in found and weights.is_rare(t)]
+        all_tokens = tokenize_french(word)
+        tokens = [t for t in all_tokens if t not in found and weights.is_rare(t)]
         if tokens and word.isupper() and any(spelled_out(word, p.chunk.embed_text) for p in passages):
             continue
+        if "-" in word and any(t in found for t in all_tokens):
+            continue  # a compound place named in parts (« Alsace-Moselle »: « … du Haut-Rhin et de la Moselle »)
         missing += tokens
     return tuple(missing)
 
