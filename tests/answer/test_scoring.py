@@ -14,6 +14,9 @@ from essbot.types import Chunk, Passage
         ("Quel est le tarif d'une journée d'accompagnement ?", "money"),
         ("Quel budget prévoir pour un diagnostic de territoire ?", "money"),
         ("Combien d'euros la commune verse-t-elle au centre social ?", "money"),  # « 300 € » answers it
+        ("Quel loyer demander pour la salle des fêtes ?", "money"),
+        ("Quel est le chiffre d'affaires d'une régie de transport ?", "money"),
+        ("Quel taux de TVA pour la cantine ?", "share"),  # a rate: « 5,5 % »
         ("Quelle part du budget les achats responsables doivent-ils représenter ?", "share"),
         ("Combien de salariés faut-il pour être une entreprise adaptée ?", "quantity"),
         ("Quelle est la durée d'une convention pluriannuelle ?", "duration"),

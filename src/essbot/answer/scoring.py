@@ -162,7 +162,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\bcombien (?:co[uû]te|co[uû]tent|faut-il (?:payer|verser|prévoir)|verse|reçoit|perçoit)|\bà combien\b"
             r"|\bcombien d['’](?:euros|argent)\b"
             r"|\bquel(?:le)?s? (?:(?:est|sont|était) )?(?:le |la |les )?(?:co[uû]t|prix|tarif|montant|budget|salaire|"
-            r"rémunération|cotisation|somme)s?\b",
+            r"rémunération|cotisation|somme|loyer|redevance|amende|chiffre d['’]affaires)s?\b",
             re.IGNORECASE,
         ),
     ),
@@ -189,7 +189,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"\bcombien\b|\bquel(?:le)?s? (?:est|sont|était) (?:le|la|les) (?:nombre|durée|seuil|plafond|taux|délai|"
             r"pourcentage|part|proportion|fraction|quotité|limite)s?\b"
-            r"|\bquel(?:le)? (?:durée|seuil|plafond|délai|nombre|pourcentage|part|fraction|quotité|proportion)\b",
+            r"|\bquel(?:le)? (?:durée|seuil|plafond|délai|nombre|pourcentage|part|fraction|quotité|proportion|taux)\b",
             re.IGNORECASE,
         ),
     ),
