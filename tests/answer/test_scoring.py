@@ -964,3 +964,20 @@ def test_a_duration_question_is_answered_by_a_span_of_time_not_by_another_figure
     )
     best = _best("Combien de temps dure la convention d'occupation signée par le maire ?", (text, "Règles", None))
     assert "trois ans" in best
+
+
+def test_a_follow_up_is_answered_by_a_sentence_about_the_scheme_of_the_conversation() -> None:
+    from essbot.answer.scoring import score_sentences
+    from essbot.answer.weights import TermWeights
+    from essbot.types import Chunk, Passage
+
+    text = (
+        "Sans formation des agents, les outils de la commune ne sont pas utilisés. "
+        "Le PCAET se tient à jour dans le service en ligne de l'intercommunalité."
+    )
+    found = [Passage(Chunk("p", text, "plan.md", "Plan climat", None, "Mise en œuvre", "markdown"), 1.0)]
+    weights = TermWeights({"pcaet": 3.0, "utilis": 3.0}, 100)  # both in few passages
+    question = "Comment l'utiliser ?"
+    query = "Qu'est-ce que le PCAET ? Comment l'utiliser ?"  # the follow-up searched with its context
+    best = score_sentences(question, query, found, weights)[0].sentence
+    assert best.startswith("Le PCAET se tient à jour")

@@ -723,6 +723,7 @@ FOLLOWUP_OWN_WORDS = 0.3
 # SCOP). First applied to every question: on the test split it demoted the CNCRESS that answers « Quel organisme… ? »;
 # restricted to closed questions after that result (disclosed in the README).
 OTHER_ENTITY = 0.5
+OFF_SUBJECT = 0.6
 _ACRONYM = re.compile(r"\b[A-ZÉ][A-ZÉ0-9]{1,7}\b")
 # Acronyms of texts, courts, units and taxes name no structure: « (CGCT, art. L. 1611-4) » is about the SCOP asked.
 _CITATION_ACRONYM_WORDS = (
@@ -795,6 +796,10 @@ def score_sentences(
     # « Que dit l'article 9-1 ? » is answered by the article's own text when it was found, not by a note citing it.
     article_found = any(p.chunk.article is not None and article_key(p.chunk.article) in named for p in passages)
     spelled = [(a, content_tokens(a)) for a in question_acronyms(question) if len(a) >= 3]
+    # The rare acronym the question (or the conversation) is about: a sentence that does not name it, nor lean on a
+    # sentence or heading naming it, is about something else (« …les outils ne sont pas utilisés » for « le DIFE ?
+    # Comment l'utiliser ? »).
+    subject = [(a, content_tokens(a)) for a in rare_acronyms(query, weights)]
     counted = counted_noun(question) if kind == "quantity" else frozenset()
     scored = []
     for rank, passage in enumerate(passages):
@@ -857,6 +862,10 @@ def score_sentences(
                 score *= 0.5
             if named_here and other_entity(named_here, " ".join(parts)):
                 score *= OTHER_ENTITY
+            if subject and not all(
+                tokens <= own | leaned | heading or spelled_out(a, " ".join(parts)) for a, tokens in subject
+            ):
+                score *= OFF_SUBJECT
             if reference_section:
                 score *= 0.3
             if sentence.rstrip().endswith("?") and not _ANNOUNCES.match(sentence):
