@@ -65,14 +65,18 @@ MARGIN = 0.02
 # floating-point rounding of the encoder; these are the figures of this machine, and the floors follow them. Then,
 # chosen on dev: a list of sources goes after the other kept passages (dev: one wrong abstention answered, one hit@1),
 # frequency and duration questions want « tous les trois ans » / « deux mois » (dev: two off-corpus questions abstain);
-# test: lois keyword recall 0.567 -> 0.611, nothing else moved.
+# test: lois keyword recall 0.567 -> 0.611, nothing else moved. A compound place named in parts (« Alsace-Moselle »)
+# is not a missing name (dev lois keyword recall 0.814 -> 0.837; test 0.611 -> 0.633). « Quel taux / quel loyer… ? »
+# ask for a figure (dev out-of-scope recall 0.700 -> 0.725; test unchanged). A sentence that does not name the rare
+# acronym the conversation is about keeps 0.6 of its score (dev unchanged; test documents keyword recall 0.757 ->
+# 0.762).
 # None: not applicable.
 MEASURED: dict[str, dict[str, float | None]] = {
-    "documents": {"hit@1": 0.920, "keyword_recall": 0.757, "abstention_precision": 0.769, "abstention_recall": 0.769},
+    "documents": {"hit@1": 0.920, "keyword_recall": 0.762, "abstention_precision": 0.769, "abstention_recall": 0.769},
     "conversations": {"hit@1": 0.850, "keyword_recall": 0.850, "abstention_precision": None, "abstention_recall": None},
     "out_of_scope": {"hit@1": None, "keyword_recall": None, "abstention_precision": None, "abstention_recall": 0.732},
     "seeds": {"hit@1": 0.963, "keyword_recall": 0.685, "abstention_precision": None, "abstention_recall": None},
-    "lois": {"hit@1": 0.844, "keyword_recall": 0.611, "abstention_precision": None, "abstention_recall": None},
+    "lois": {"hit@1": 0.844, "keyword_recall": 0.633, "abstention_precision": None, "abstention_recall": None},
 }
 
 
