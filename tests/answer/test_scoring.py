@@ -981,3 +981,38 @@ def test_a_follow_up_is_answered_by_a_sentence_about_the_scheme_of_the_conversat
     query = "Qu'est-ce que le PCAET ? Comment l'utiliser ?"  # the follow-up searched with its context
     best = score_sentences(question, query, found, weights)[0].sentence
     assert best.startswith("Le PCAET se tient à jour")
+
+
+def test_a_table_row_is_quoted_with_its_column_names_and_never_with_its_pipes() -> None:
+    from essbot.answer.scoring import passage_sentences
+
+    table = (
+        "| Équipement | Tarif | Délibération |\n"
+        "| Piscine municipale, entrée adulte | 4 € | Conseil du 12 mars |\n"
+        "| Patinoire | 6 € | |"
+    )
+    sentences = [sentence for sentence, _ in passage_sentences("Tarifs votés pour la saison.\n" + table)]
+    assert sentences == [
+        "Tarifs votés pour la saison.",
+        "Piscine municipale, entrée adulte — Tarif : 4 € ; Délibération : Conseil du 12 mars.",
+        "Patinoire — Tarif : 6 €.",
+    ]
+    best = _best("Quel est le tarif d'une entrée adulte à la piscine municipale ?", (table, "Tarifs", None))
+    assert best.startswith("Piscine municipale, entrée adulte — Tarif : 4 €") and "|" not in best
+
+
+def test_a_table_cut_by_the_passage_loses_its_cut_rows_not_its_other_rows() -> None:
+    from essbot.answer.scoring import passage_sentences
+
+    # The passage starts and ends in the middle of a row, and holds no header row.
+    text = (
+        "conseil du 12 mars | 2025 |\n"
+        "| Patinoire, entrée adulte | 6 € | Conseil du 3 avril |\n"
+        "| Médiathèque | 0 € | Conseil du 9 mai |\n"
+        "| Gymnase | 12 € de l'heure"
+    )
+    sentences = [sentence for sentence, _ in passage_sentences(text)]
+    assert sentences == [
+        "Patinoire, entrée adulte ; 6 € ; Conseil du 3 avril.",
+        "Médiathèque ; 0 € ; Conseil du 9 mai.",
+    ]

@@ -422,10 +422,46 @@ _LIST_WORDS_MAX = 100  # a list's introduction and the items quoted with it (a s
 _LEAD_IN_WORDS = 10
 
 
+_TABLE_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
+# A row cut by the passage's start or end (« …CCP | 1er avril 2019 | », « | Seuil européen | 216 000 »).
+_CUT_ROW = re.compile(r"^[^|]*\|.*\|\s*$|^\s*\|.*[^|\s]\s*$")
+
+
+def tables_as_sentences(text: str) -> str:
+    """A Markdown table's rows read as sentences, never with their pipes: « Comptes annuels — Montant : 153 000 € ;
+    Texte de référence : … » under a header row (the table's first row, without figures), « Comptes annuels ;
+    153 000 € ; … » otherwise. The header alone and a row cut by the passage's start or end are not sentences."""
+    lines: list[str] = []
+    header: list[str] | None = None
+    in_table = False
+    for line in text.split("\n"):
+        match = _TABLE_ROW.match(line)
+        if not match:
+            in_table = bool(_CUT_ROW.match(line))  # a cut row: dropped, and the table goes on without a header
+            header = None
+            if not in_table:
+                lines.append(line)
+            continue
+        cells = [cell.strip() for cell in match.group(1).split("|")]
+        if not in_table:
+            in_table = True
+            if not any(ch.isdigit() for ch in "".join(cells)):
+                header = cells  # column names
+                continue
+        if header and len(cells) == len(header) and len(cells) > 1 and cells[0]:
+            rest = " ; ".join(f"{name} : {cell}" for name, cell in zip(header[1:], cells[1:], strict=True) if cell)
+            row = f"{cells[0]} — {rest}" if rest else cells[0]
+        else:
+            row = " ; ".join(cell for cell in cells if cell)
+        lines.append(row.rstrip(" .") + ".")
+    return "\n".join(lines)
+
+
 def passage_sentences(text: str) -> list[tuple[str, bool]]:
-    """The sentences of a passage with, for each, whether it is a list item (« - … », « 1° … »)."""
+    """The sentences of a passage with, for each, whether it is a list item (« - … », « 1° … »); a table's rows are
+    read as sentences (`tables_as_sentences`)."""
     items = []
-    for piece in raw_sentences(text):
+    for piece in raw_sentences(tables_as_sentences(text)):
         clean = split_sentences(piece)
         if clean:
             items.append((_open_quote_dropped(" ".join(clean)), bool(LIST_MARKER.match(piece))))
