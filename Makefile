@@ -19,8 +19,12 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # The local-LLM extra compiles llama.cpp (several minutes on 2 cores): only the full test run needs it.
+# On x86_64 it is built for AVX2 rather than for the build machine (-march=native): the native build of
+# llama-cpp-python 0.3.36 crashed (segmentation fault) at its first decode on a CPU with AVX-512 and AMX. No wheel
+# cache: a wheel built earlier with other flags would be reused.
+LLAMA_CMAKE_ARGS := $(if $(filter x86_64,$(shell uname -m)),-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON)
 $(LLM_STAMP): $(STAMP)
-	CMAKE_BUILD_PARALLEL_LEVEL=2 $(BIN)/pip install --quiet -e '.[dev,llm]'
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=2 $(BIN)/pip install --quiet --no-cache-dir -e '.[dev,llm]'
 	touch $(LLM_STAMP)
 
 # Debian's Chromium for the browser tests (the tests skip with a message where it cannot be installed).
