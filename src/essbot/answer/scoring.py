@@ -671,7 +671,7 @@ def defines_term(passage: Passage, term: frozenset[str], weights: TermWeights) -
     words), or the passage opens under a short heading naming it (« SCOP (société coopérative…) » then
     « Coopérative dont… »)."""
     chunk = passage.chunk
-    if _REFERENCE_SECTION.match(chunk.section.strip()):
+    if is_reference_section(passage):
         return False  # a reading list names the term in a title, it does not define it
     if heading_names_term(chunk.section.strip(), term):
         return True
@@ -759,6 +759,8 @@ FOLLOWUP_OWN_WORDS = 0.3
 # SCOP). First applied to every question: on the test split it demoted the CNCRESS that answers « Quel organisme… ? »;
 # restricted to closed questions after that result (disclosed in the README).
 OTHER_ENTITY = 0.5
+# A sentence that names neither the rare acronym the conversation is about nor leans on one that does keeps this share
+# (from invented conversations; no dev answer changes between 0.5 and 0.7).
 OFF_SUBJECT = 0.6
 _ACRONYM = re.compile(r"\b[A-ZÉ][A-ZÉ0-9]{1,7}\b")
 # Acronyms of texts, courts, units and taxes name no structure: « (CGCT, art. L. 1611-4) » is about the SCOP asked.
@@ -842,7 +844,7 @@ def score_sentences(
         chunk = passage.chunk
         heading = content_tokens(" ".join((chunk.title, *chunk.heading_path)))
         sentences = passage_sentences(chunk.text)
-        reference_section = bool(_REFERENCE_SECTION.match(chunk.section.strip()))
+        reference_section = is_reference_section(passage)
         # A law article's heading (« Code du travail — Article L3332-17-1 ») is not a term its first sentence defines.
         term_heading = names_a_term(chunk.section) and chunk.article is None
         section_words = content_tokens(chunk.section) if term_heading else frozenset()
