@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import unicodedata
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 
 from essbot import Answer, Assistant, IndexNotFoundError, QuestionError, Settings
 from essbot.index.embeddings import EssbotEmbedding
+from essbot.retrieve import HybridRetriever
 from essbot.text.sentences import split_sentences
 from tests.answer.conftest import POISON_MARKER
 
@@ -234,3 +236,23 @@ def test_a_list_of_further_reading_never_leads_the_passages_of_an_answer(assista
     assert not flags[0] and flags == sorted(flags)
     answer = assistant.ask(question)
     assert "DDETS" in answer.answer and answer.citations[0].section != "Pour aller plus loin"
+
+
+class _UnsupportedGenerator:
+    """An LLM whose every sentence is backed by no passage."""
+
+    def stream(self, request: object) -> Iterator[str]:
+        yield "La lune est faite de fromage [1]."
+
+
+def test_an_abstention_decided_after_generation_is_streamed_too(
+    answer_settings: Settings, embedding: EssbotEmbedding
+) -> None:
+    from essbot.index.stores import open_store
+
+    index = open_store(Settings(), answer_settings.index_dir, embedding.model_id)
+    assistant = Assistant(HybridRetriever(index, embedding, answer_settings), answer_settings, _UnsupportedGenerator())
+    items = list(assistant.stream("Qui délivre l'agrément ESUS ?"))
+    final = items[-1]
+    assert isinstance(final, Answer) and final.abstained and final.citations == []
+    assert "".join(str(item) for item in items[:-1]) == final.answer  # the text shown is the answer's text

@@ -300,6 +300,8 @@ class Assistant:
         verified = verifier.result()
         if says_not_found(raw) or not verified.citations:
             message = messages.ABSTAIN_NO_VERIFIED_CLAIM if not says_not_found(raw) else messages.ABSTAIN_NOT_FOUND
+            if not verified.text:
+                yield message  # nothing was shown: the abstention is streamed like any answer
             yield self._finish(question, message, True, [], passages, timings, started)
             return
         text = verified.text
