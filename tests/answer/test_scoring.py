@@ -907,16 +907,21 @@ def test_a_list_of_sources_comes_after_what_the_documents_say() -> None:
 
 
 @pytest.mark.parametrize(
-    "question",
+    ("question", "kind"),
     [
-        "Tous les combien le bureau du syndicat se réunit-il ?",
-        "À quelle fréquence faut-il réviser le plan de prévention ?",
-        "Combien de fois par an le comité des fêtes rend-il ses comptes ?",
-        "Quelle est la périodicité du rapport sur l'eau ?",
+        ("Tous les combien le bureau du syndicat se réunit-il ?", "frequency"),
+        ("À quelle fréquence faut-il réviser le plan de prévention ?", "frequency"),
+        ("Combien de fois par an le comité des fêtes rend-il ses comptes ?", "frequency"),
+        ("Quelle est la périodicité du rapport sur l'eau ?", "frequency"),
+        ("Combien de temps dure la concession du cimetière ?", "duration"),
+        ("Pendant combien d'années le bail rural court-il ?", "duration"),
+        ("Quelle est la durée du contrat de ville ?", "duration"),
+        ("Dans quel délai le maire doit-il répondre ?", "duration"),
+        ("Quels sont les délais de recours contre le permis ?", "duration"),
     ],
 )
-def test_how_often_is_a_frequency_question(question: str) -> None:
-    assert question_kind(question) == "frequency"
+def test_how_often_and_how_long_are_their_own_kinds(question: str, kind: str) -> None:
+    assert question_kind(question) == kind
 
 
 @pytest.mark.parametrize(
@@ -941,20 +946,6 @@ def test_a_frequency_question_is_answered_by_the_sentence_saying_how_often(
 ) -> None:
     # Another figure (« douze parents », « 30 communes ») does not say how often.
     assert expected in _best(question, (text, "Règles", None))
-
-
-@pytest.mark.parametrize(
-    "question",
-    [
-        "Combien de temps dure la concession du cimetière ?",
-        "Pendant combien d'années le bail rural court-il ?",
-        "Quelle est la durée du contrat de ville ?",
-        "Dans quel délai le maire doit-il répondre ?",
-        "Quels sont les délais de recours contre le permis ?",
-    ],
-)
-def test_how_long_is_a_duration_question(question: str) -> None:
-    assert question_kind(question) == "duration"
 
 
 def test_a_duration_question_is_answered_by_a_span_of_time_not_by_another_figure() -> None:
