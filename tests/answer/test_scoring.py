@@ -24,6 +24,15 @@ from essbot.types import Chunk, Passage
         ("Avec quel partenaire la mairie a-t-elle monté sa ressourcerie ?", "other"),
         ("Quel est le partenaire financier du tiers-lieu ?", "other"),
         ("Quels sont les délais de paiement ?", "duration"),
+        ("Tous les combien le bureau du syndicat se réunit-il ?", "frequency"),
+        ("À quelle fréquence faut-il réviser le plan de prévention ?", "frequency"),
+        ("Combien de fois par an le comité des fêtes rend-il ses comptes ?", "frequency"),
+        ("Quelle est la périodicité du rapport sur l'eau ?", "frequency"),
+        ("Combien de temps dure la concession du cimetière ?", "duration"),
+        ("Pendant combien d'années le bail rural court-il ?", "duration"),
+        ("Quelle est la durée du contrat de ville ?", "duration"),
+        ("Dans quel délai le maire doit-il répondre ?", "duration"),
+        ("Quels sont les délais de recours contre le permis ?", "duration"),
         ("Depuis quand les tiers-lieux sont-ils soutenus par l'État ?", "date"),
         ("En quelle année la coopérative a-t-elle été créée ?", "date"),
         ("Quelle est la date du prochain conseil communautaire ?", "date"),
@@ -904,24 +913,6 @@ def test_a_list_of_sources_comes_after_what_the_documents_say() -> None:
     # Asked for texts or reading, the list of sources keeps its rank.
     for question in ("Quel texte crée les ateliers protégés ?", "Quels guides lire sur les ateliers protégés ?"):
         assert demote_references(question, found) == found
-
-
-@pytest.mark.parametrize(
-    ("question", "kind"),
-    [
-        ("Tous les combien le bureau du syndicat se réunit-il ?", "frequency"),
-        ("À quelle fréquence faut-il réviser le plan de prévention ?", "frequency"),
-        ("Combien de fois par an le comité des fêtes rend-il ses comptes ?", "frequency"),
-        ("Quelle est la périodicité du rapport sur l'eau ?", "frequency"),
-        ("Combien de temps dure la concession du cimetière ?", "duration"),
-        ("Pendant combien d'années le bail rural court-il ?", "duration"),
-        ("Quelle est la durée du contrat de ville ?", "duration"),
-        ("Dans quel délai le maire doit-il répondre ?", "duration"),
-        ("Quels sont les délais de recours contre le permis ?", "duration"),
-    ],
-)
-def test_how_often_and_how_long_are_their_own_kinds(question: str, kind: str) -> None:
-    assert question_kind(question) == kind
 
 
 @pytest.mark.parametrize(
