@@ -864,7 +864,8 @@ def score_sentences(
             parts = _parts(sentences, position)
             if position == 0 and term_heading and parts == (sentence,) and glossary_entry(chunk.section, sentence):
                 parts = (f"{chunk.section.strip()} : {sentence}",)
-            words = len(" ".join(parts).split())
+            said = " ".join(parts)  # the sentence as the answer would quote it
+            words = len(said.split())
             if words < 4 or words > 110 or any(looks_like_instruction(p) or is_metadata(p) for p in parts):
                 continue
             if is_fragment(sentence) or _SHORT_ANSWER.match(sentence):
@@ -887,7 +888,7 @@ def score_sentences(
             if bonus:
                 # The shape of an answer (« Oui », a figure, a date) counts only as far as the sentence is about
                 # the question: an unrelated « Oui, mais… » or date must not outrank a relevant sentence.
-                score += bonus(" ".join(parts), chunk.section) * min(1.0, score / SHAPE_RELEVANCE)
+                score += bonus(said, chunk.section) * min(1.0, score / SHAPE_RELEVANCE)
             score += 0.15 / (rank + 1)
             if kind == "definition":
                 score += _definition_bonus(sentence, position, wanted, under_term, weights)
@@ -898,10 +899,10 @@ def score_sentences(
             usable += 1
             if article_found and key not in named:
                 score *= 0.5
-            if named_here and other_entity(named_here, " ".join(parts)):
+            if named_here and other_entity(named_here, said):
                 score *= OTHER_ENTITY
             if subject and not all(
-                tokens <= own | leaned | heading or spelled_out(a, " ".join(parts)) for a, tokens in subject
+                tokens <= own | leaned | heading or spelled_out(a, said) for a, tokens in subject
             ):
                 score *= OFF_SUBJECT
             if reference_section:
@@ -910,13 +911,13 @@ def score_sentences(
                 score *= 0.3  # a question in the source does not answer anything
             elif sentence.rstrip().endswith(":") and parts == (sentence,):
                 score *= 0.6  # an introduction to a list reads poorly on its own (with its items it is the answer)
-            shaped = _has_shape(kind, " ".join(parts))
+            shaped = _has_shape(kind, said)
             if kind == "reference" and not shaped:
                 score *= REFERENCE_UNSHAPED
             elif kind in {"quantity", "money", "share", "date", "frequency", "duration"} and not shaped:
                 score *= FIGURE_UNSHAPED
             # For abstention, a figure answers « combien de membres ? » only in a sentence naming what it counts.
-            answers = shaped and (not counted or bool(counted & content_tokens(" ".join(parts))))
+            answers = shaped and (not counted or bool(counted & content_tokens(said)))
             scored.append(ScoredSentence(score, rank, position, parts, answers))
     return add_evidence(query, scored, evidence)
 
