@@ -901,9 +901,7 @@ def score_sentences(
                 score *= 0.5
             if named_here and other_entity(named_here, said):
                 score *= OTHER_ENTITY
-            if subject and not all(
-                tokens <= own | leaned | heading or spelled_out(a, said) for a, tokens in subject
-            ):
+            if subject and not all(tokens <= own | leaned | heading or spelled_out(a, said) for a, tokens in subject):
                 score *= OFF_SUBJECT
             if reference_section:
                 score *= 0.3
