@@ -90,6 +90,9 @@ class Settings:
     abstain_min_sentence: float = 0.28
     abstain_depth: int = 3  # the abstention signals read this many of the best passages (floors chosen with 3)
     abstain_min_dense: float = -1.0  # < 0: the floor calibrated for the embedding model, if any
+    # Out-of-field questions (answer/contrast.py): "default" = the packaged contrast passages, a .jsonl path, "" = off
+    contrast_corpus: str = "default"
+    abstain_contrast_margin: float = 0.02  # abstain when a contrast passage beats the corpus by more (chosen on dev)
     definition_depth: int = 10  # « Qu'est-ce que… ? »: a passage defining the term is looked for among this many
     extractive_min_ratio: float = 0.65  # extra sentences must score this share of the best one (chosen on dev)
     extractive_max_sentences: int = 3

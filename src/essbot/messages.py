@@ -182,6 +182,13 @@ ABSTAIN_NOT_FOUND = (
     "Pour une question sur l'ESS dans votre territoire, la chambre régionale de l'ESS (CRESS) de votre région "
     "ou le RTES (Réseau des collectivités territoriales pour une économie solidaire) peuvent vous orienter."
 )
+CONTRAST_BAD_LINE = (
+    "Ensemble de contraste {path}, ligne {line} : un objet JSON avec un champ « text » non vide est attendu."
+)
+CONTRAST_ENCODING_FAILED = (
+    "Les passages de contraste (questions hors du champ des documents) n'ont pas pu être encodés ({error}) : "
+    "ce contrôle d'abstention est désactivé."
+)
 ABSTAIN_OUT_OF_SCOPE = (
     "Je ne trouve pas cela dans les documents : cette question semble sortir du champ de l'économie sociale "
     "et solidaire et de l'action des collectivités, que couvrent mes documents. Je ne peux donc pas y répondre."

@@ -65,6 +65,13 @@ from essbot.types import Chunk, Passage
         ("Sur quel texte repose l'obligation de déclarer un meublé ?", "reference"),
         ("Quelles dispositions du code civil protègent le locataire ?", "reference"),
         ("Quelle fraction du coût des travaux la région peut-elle prendre en charge ?", "quantity"),
+        # What someone pays is an amount; a number of years, months or weeks is a span of time.
+        ("Combien doit payer un club pour utiliser le gymnase ?", "money"),
+        ("Combien paient les familles pour le centre de loisirs ?", "money"),
+        ("Combien doit-on verser au syndicat des eaux ?", "money"),
+        ("Combien d'années dure un bail emphytéotique ?", "duration"),
+        ("Combien de mois faut-il pour obtenir la licence ?", "duration"),
+        ("Combien doit-il y avoir d'adhérents dans le bureau ?", "quantity"),
     ],
 )
 def test_question_kind(question: str, kind: str) -> None:
@@ -74,6 +81,16 @@ def test_question_kind(question: str, kind: str) -> None:
 def test_answer_shapes() -> None:
     assert MONEY.search("au-delà de 50 M€ HT") and MONEY.search("23 000 euros")
     assert not MONEY.search("pendant 5 ans")
+    # « Combien coûte… ? » is answered by « gratuit » as well as by a figure.
+    for free in (
+        "l'accès au service est gratuit",
+        "une mise à disposition gratuite",
+        "accompagne gratuitement",
+        "sans frais pour la structure",
+        "prêté à titre gracieux",
+        "la gratuité de la salle",
+    ):
+        assert MONEY.search(free), free
     assert NUMBER.search("cinq ans") and not NUMBER.search("le préfet de département")
     assert PERSON.search("présidée par Jean Dupont") and not PERSON.search("le préfet de département")
     assert BODY.search("la décision revient au préfet de région") and not BODY.search("elle dure trois ans")

@@ -70,13 +70,18 @@ MARGIN = 0.02
 # ask for a figure (dev out-of-scope recall 0.700 -> 0.725; test unchanged). A sentence that does not name the rare
 # acronym the conversation is about keeps 0.6 of its score (dev unchanged; test documents keyword recall 0.757 ->
 # 0.762).
+# Afternoon of 2 December: a question nearer to a passage on a subject the documents do not cover (team-written
+# contrast passages: état civil, urbanisme, fiscalité locale, écoles, funéraire…) than to any passage of the corpus
+# abstains; margin 0.02 chosen on dev (out-of-scope recall 0.725 -> 0.850, nothing lost; any margin from 0.013 to
+# 0.031 gives the same dev figures). Test: out-of-scope recall 0.732 -> 0.829, lois abstention precision / recall
+# 0.444 / 0.667 -> 0.545 / 1.000, nothing else moved. Floors raised, lois abstention guarded.
 # None: not applicable.
 MEASURED: dict[str, dict[str, float | None]] = {
     "documents": {"hit@1": 0.920, "keyword_recall": 0.762, "abstention_precision": 0.769, "abstention_recall": 0.769},
     "conversations": {"hit@1": 0.850, "keyword_recall": 0.850, "abstention_precision": None, "abstention_recall": None},
-    "out_of_scope": {"hit@1": None, "keyword_recall": None, "abstention_precision": None, "abstention_recall": 0.732},
+    "out_of_scope": {"hit@1": None, "keyword_recall": None, "abstention_precision": None, "abstention_recall": 0.829},
     "seeds": {"hit@1": 0.963, "keyword_recall": 0.685, "abstention_precision": None, "abstention_recall": None},
-    "lois": {"hit@1": 0.844, "keyword_recall": 0.633, "abstention_precision": None, "abstention_recall": None},
+    "lois": {"hit@1": 0.844, "keyword_recall": 0.633, "abstention_precision": 0.545, "abstention_recall": 1.000},
 }
 
 

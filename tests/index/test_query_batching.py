@@ -21,6 +21,7 @@ QUERIES = [
 
 def test_concurrent_queries_share_one_model_call(embedding: EssbotEmbedding) -> None:
     alone = [embedding.encode_query(query) for query in QUERIES]
+    embedding._recent.clear()  # encoded again, not read from the recent queries
     results: dict[int, np.ndarray] = {}
     calls_before = embedding._query_batches
     # The model is busy (as with another request's query): the queries arriving meanwhile wait together.
@@ -39,3 +40,15 @@ def test_concurrent_queries_share_one_model_call(embedding: EssbotEmbedding) -> 
     assert embedding._query_batches - calls_before == 1
     for i, vector in enumerate(alone):
         assert np.allclose(results[i], vector, atol=1e-4), QUERIES[i]
+
+
+def test_a_query_searched_again_is_not_encoded_again(embedding: EssbotEmbedding) -> None:
+    first = embedding.encode_query("Une commune peut-elle garantir un emprunt d'une SCIC ?")
+    calls_before = embedding._query_batches
+    again = embedding.encode_query("Une commune peut-elle garantir un emprunt d'une SCIC ?")
+    assert embedding._query_batches == calls_before  # the abstention check reuses the search's vector
+    assert np.array_equal(first, again)
+    assert not again.flags.writeable  # shared between callers: nobody may change it in place
+    for number in range(80):
+        embedding.encode_query(f"question {number}")
+    assert len(embedding._recent) <= 64

@@ -5,7 +5,9 @@ Signals (`abstention_features`), each a property of the question against the cor
 - `sentence`: score of the best sentence having the expected shape (a figure for « combien », a date for « quand »…);
 - `dense`: best dense similarity (its scale depends on the embedding model);
 - `missing`: a proper name, acronym or year of the question absent from the best passages (an acronym they write
-  in full, « plan local d'urbanisme » for « PLU », is not absent).
+  in full, « plan local d'urbanisme » for « PLU », is not absent);
+- `contrast`: how much closer the question is to a passage on a subject the documents do not cover than to the
+  corpus (`answer/contrast.py`).
 Each has a floor chosen on the **dev** splits of every gold set only (`evals/calibrate_abstention.py` searches
 them and prints the dev figures). Questions in another language are recognised by lingua (a language
 identifier shipped with its model), not by a word list.
@@ -20,6 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 from essbot import messages
+from essbot.answer.contrast import ContrastMatch
 from essbot.answer.scoring import ScoredSentence, names_acronym, rare_acronyms, score_sentences
 from essbot.answer.weights import TermWeights
 from essbot.config import Settings
@@ -32,7 +35,9 @@ from essbot.types import Passage, article_key
 @dataclass(frozen=True)
 class AbstentionCheck:
     abstain: bool
-    reason: str  # "", "language", "empty", "no_passage", "coverage", "sentence", "entity", "similarity", "small_talk"
+    # "", "language", "empty", "no_passage", "coverage", "sentence", "entity", "similarity", "off_field",
+    # "small_talk"
+    reason: str
     coverage: float = 0.0
     sentence_score: float = 0.0
     dense_top: float | None = None
@@ -45,7 +50,7 @@ class AbstentionCheck:
             return self.reply
         if self.reason == "language":
             return messages.ABSTAIN_OTHER_LANGUAGE
-        if self.reason in {"empty", "coverage"} and self.coverage < 0.2:
+        if self.reason == "off_field" or (self.reason in {"empty", "coverage"} and self.coverage < 0.2):
             return messages.ABSTAIN_OUT_OF_SCOPE
         return messages.ABSTAIN_NOT_FOUND
 
@@ -168,9 +173,10 @@ def should_abstain(
     settings: Settings,
     min_dense: float = 0.0,
     ranked: Sequence[ScoredSentence] | None = None,
+    contrast: ContrastMatch | None = None,
 ) -> AbstentionCheck:
     """Abstain when the best passages do not hold an answer to the question (`ranked`: see
-    `abstention_features`)."""
+    `abstention_features`; `contrast`: the question against the contrast passages, see `answer/contrast.py`)."""
     if is_probably_not_french(question):
         return AbstentionCheck(True, "language")
     if not content_tokens(query):
@@ -187,6 +193,9 @@ def should_abstain(
         reason = "sentence"
     elif missing:
         reason = "entity"
+    elif contrast is not None and contrast.margin > settings.abstain_contrast_margin:
+        # Closer to a subject the documents do not cover (« le délai avant une inhumation ») than to any passage.
+        reason = "off_field"
     elif dense_scores_known(passages) and features["dense"] < min_dense and features["coverage"] < STRONG_COVERAGE:
         # The encoder may not know a rare name (« Qu'est-ce que le paquet Almunia ? »), nor rank a long legal
         # article above short notes: when the passages hold most of the question's words, a low similarity does not

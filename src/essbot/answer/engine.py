@@ -17,6 +17,7 @@ from essbot import messages
 from essbot.answer.abstain import AbstentionCheck, dense_floor, should_abstain
 from essbot.answer.citations import CitationVerifier
 from essbot.answer.comparison import compared_terms, definition_question, interleave, rank_both
+from essbot.answer.contrast import ContrastMatch, ContrastSet
 from essbot.answer.evidence import SentenceVectors
 from essbot.answer.followup import FollowupPolicy, llm_rewrite, resolve_query
 from essbot.answer.generators import ExtractiveGenerator, GenerationRequest, create_generator
@@ -115,6 +116,7 @@ class Assistant:
         self.generator = generator or create_generator(settings, self.weights, evidence=evidence)
         self._fallback = ExtractiveGenerator(settings, self.weights, evidence)
         self.min_dense = dense_floor(settings, retriever.embedding.model_id)
+        self.contrast = ContrastSet.from_settings(settings.contrast_corpus, retriever.embedding)
         self.policy = FollowupPolicy.from_settings(settings)
         tokenize_french("amorçage")  # loads the lemma dictionary now, not during the first user's question
 
@@ -239,8 +241,17 @@ class Assistant:
         # Scored once, for the abstention check and the extractive answer.
         ranked = score_sentences(question, query, passages, self.weights) if passages else []
         evidence = passages[: self.settings.abstain_depth]
-        check = should_abstain(question, query, evidence, self.weights, self.settings, self.min_dense, ranked)
+        contrast = self._contrast(query, filters) if passages else None
+        check = should_abstain(question, query, evidence, self.weights, self.settings, self.min_dense, ranked, contrast)
         return question, turns, query, passages, check, ranked
+
+    def _contrast(self, query: str, filters: Mapping[str, Any] | None) -> ContrastMatch | None:
+        """The searched text against the contrast passages and the corpus's nearest passage (`answer/contrast.py`)."""
+        if self.contrast is None or self.retriever.dense_suspended:
+            return None
+        vector = self.retriever.embedding.encode_query(asked_words(query))  # the search's vector, kept
+        nearest = self.retriever.store.dense_search(vector, 1, filters)
+        return self.contrast.match(vector, nearest[0][1]) if nearest else None
 
     def retrieve(
         self,

@@ -91,7 +91,12 @@ SHARE = re.compile(
     r"\d\s*%|\bpour ?cent\b|\b(?:la |une )?moitié\b|\b(?:un|deux) tiers\b|\b(?:un|trois) quarts?\b|\b\d+\s*/\s*\d+\b",
     re.IGNORECASE,
 )
-MONEY = re.compile(r"\d\s*(?:€|euros?\b|M€|k€)|\b(?:millions?|milliards?) d['’]euros\b", re.IGNORECASE)
+# An amount, or what stands for one: « gratuit » answers « combien coûte… ? ».
+MONEY = re.compile(
+    r"\d\s*(?:€|euros?\b|M€|k€)|\b(?:millions?|milliards?) d['’]euros\b|\bgratuit(?:e|s|es|ement)?\b|\bgratuité\b"
+    r"|\bsans frais\b|\bà titre gracieux\b",
+    re.IGNORECASE,
+)
 # A legal reference: « article 8 », « art. L. 2113-13 », « L. 1111-6 », « loi n° … », « décret n° … », a directive.
 LEGAL_REFERENCE = re.compile(
     r"\b(?:art(?:icle)?s?\.?\s+(?:[LRD]\.?\s?)?\d|[LRD]\.\s?\d{3,4}(?:-\d+)+|lois? n°|décrets? n°|"
@@ -159,7 +164,9 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "money",
         re.compile(
-            r"\bcombien (?:co[uû]te|co[uû]tent|faut-il (?:payer|verser|prévoir)|verse|reçoit|perçoit)|\bà combien\b"
+            r"\bcombien (?:co[uû]te|co[uû]tent|faut-il (?:payer|verser|prévoir)|verse|reçoit|perçoit|pai(?:e|ent)|"
+            r"pay(?:e|ent)|(?:doit|doivent|dois|devra|devront|va|vont)(?:-\w+)? (?:payer|verser|débourser|acquitter))"
+            r"|\bà combien\b"
             r"|\bcombien d['’](?:euros|argent)\b"
             r"|\bquel(?:le)?s? (?:(?:est|sont|était) )?(?:le |la |les )?(?:co[uû]t|prix|tarif|montant|budget|salaire|"
             r"rémunération|cotisation|somme|loyer|redevance|amende|chiffre d['’]affaires)s?\b",
@@ -180,6 +187,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "duration",
         re.compile(
             r"\b(?:en |pour |pendant |depuis )?combien de temps\b|\bpendant combien\b|\b(?:dans|sous) quel délai\b"
+            r"|\bcombien (?:d['’]années|de mois|de semaines)\b"
             r"|\bquel(?:le)?s? (?:est|sont|était) (?:le|la|les) (?:durée|délai)s?\b|\bquel(?:le)? (?:durée|délai)\b",
             re.IGNORECASE,
         ),

@@ -20,6 +20,8 @@ from essbot import messages
 from essbot.config import Settings
 from essbot.errors import EmbeddingBackendError
 
+_RECENT_QUERIES = 64
+
 
 class _PendingQuery:
     """A query waiting to be encoded with the others that arrive meanwhile."""
@@ -46,6 +48,7 @@ class EssbotEmbedding(BaseEmbedding):
     _pending_lock: Any = PrivateAttr(default_factory=threading.Lock)
     _pending: list[_PendingQuery] = PrivateAttr(default_factory=list)
     _query_batches: int = PrivateAttr(default=0)  # model calls for queries (batching makes it < queries)
+    _recent: dict[str, np.ndarray] = PrivateAttr(default_factory=dict)  # insertion order: oldest first
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EssbotEmbedding:
@@ -83,7 +86,22 @@ class EssbotEmbedding(BaseEmbedding):
             return self._encode_queries(texts)
 
     def encode_query(self, text: str) -> np.ndarray:
-        """Normalized vector of a search query (batched with the queries of concurrent callers)."""
+        """Normalized vector of a search query (batched with the queries of concurrent callers).
+
+        The last few queries' vectors are kept: the abstention check compares the searched text again."""
+        with self._pending_lock:
+            cached = self._recent.get(text)
+        if cached is not None:
+            return cached
+        vector = self._encode_pending(text)
+        vector.setflags(write=False)  # shared by every caller of the cache
+        with self._pending_lock:
+            self._recent[text] = vector
+            while len(self._recent) > _RECENT_QUERIES:
+                self._recent.pop(next(iter(self._recent)))
+        return vector
+
+    def _encode_pending(self, text: str) -> np.ndarray:
         mine = _PendingQuery(text)
         with self._pending_lock:
             self._pending.append(mine)
