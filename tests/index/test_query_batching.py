@@ -21,7 +21,7 @@ QUERIES = [
 
 def test_concurrent_queries_share_one_model_call(embedding: EssbotEmbedding) -> None:
     alone = [embedding.encode_query(query) for query in QUERIES]
-    embedding._recent.clear()  # encoded again, not read from the recent queries
+    embedding.forget_recent_queries()  # encoded again, not read from the recent queries
     results: dict[int, np.ndarray] = {}
     calls_before = embedding._query_batches
     # The model is busy (as with another request's query): the queries arriving meanwhile wait together.

@@ -101,6 +101,11 @@ class EssbotEmbedding(BaseEmbedding):
                 self._recent.pop(next(iter(self._recent)))
         return vector
 
+    def forget_recent_queries(self) -> None:
+        """Drop the kept query vectors (benchmarks time a question as if it were new)."""
+        with self._pending_lock:
+            self._recent.clear()
+
     def _encode_pending(self, text: str) -> np.ndarray:
         mine = _PendingQuery(text)
         with self._pending_lock:
