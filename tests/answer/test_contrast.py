@@ -132,3 +132,14 @@ def test_the_check_can_be_turned_off(default_settings: Settings, embedding: Essb
     assert assistant.contrast is None
     check = assistant._prepare(OFF_FIELD[0], None, None, None)[4]
     assert check.reason != "off_field"
+
+
+def test_an_assistant_rebuilt_on_the_same_encoder_reuses_the_contrast_set(
+    default_settings: Settings, embedding: EssbotEmbedding
+) -> None:
+    from essbot.index.stores import open_store
+
+    store = open_store(Settings(), default_settings.index_dir, embedding.model_id)
+    first = Assistant(HybridRetriever(store, embedding, default_settings), default_settings)
+    again = Assistant(HybridRetriever(store, embedding, default_settings), default_settings)
+    assert first.contrast is again.contrast is not None  # a re-index does not encode the passages again

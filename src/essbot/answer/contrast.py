@@ -37,6 +37,10 @@ DATA = Path(__file__).parent / "data"
 DEFAULT_CONTRAST = DATA / "contrast.jsonl"
 
 
+_SHARED: dict[tuple[str, str, int, str], ContrastSet] = {}
+_SHARED_LOCK = threading.Lock()
+
+
 @dataclass(frozen=True)
 class ContrastMatch:
     """How much closer the question is to the nearest contrast passage than to the corpus (> 0: closer)."""
@@ -91,11 +95,18 @@ class ContrastSet:
 
     @classmethod
     def from_settings(cls, path_setting: str, embedding: Any) -> ContrastSet | None:
-        """The configured contrast set: "default" (the packaged one), a path, or "" (none)."""
+        """The configured contrast set: "default" (the packaged one), a path, or "" (none).
+
+        One set per file and encoder in a process: an assistant rebuilt after a re-index reuses its vectors."""
         if not path_setting:
             return None
         path = DEFAULT_CONTRAST if path_setting == "default" else Path(path_setting)
-        return cls(load_passages(path), embedding)
+        passages = load_passages(path)
+        key = (str(path.resolve()), embedding.model_id, id(embedding), texts_hash([p["text"] for p in passages]))
+        with _SHARED_LOCK:
+            if key not in _SHARED:
+                _SHARED[key] = cls(passages, embedding)
+            return _SHARED[key]
 
     def _encode(self, embedding: Any) -> None:
         try:
