@@ -893,6 +893,20 @@ def test_the_yes_or_no_opening_a_section_asked_as_a_question_answers_it() -> Non
     assert plain.startswith("Les étapes")
 
 
+def test_the_yes_or_no_of_a_section_asking_another_question_does_not_answer() -> None:
+    # The FAQ asks whether the town may lend a room for free; the user asks whether the mayor may refuse it.
+    yes = "Oui, si l'association poursuit un but d'intérêt général et si le conseil a voté la gratuité."
+    heading = "Ma commune peut-elle prêter une salle gratuitement ?"
+    refusal = "Le maire ne peut refuser une salle que pour un motif d'ordre public."
+    question = "Le maire peut-il refuser de prêter la salle à une association dont il désapprouve les idées ?"
+    best = _best(question, (yes, heading, None), (refusal, "Refus", None))
+    assert best == refusal
+    # The same « Oui » still answers the heading's own question.
+    own = "Ma commune peut-elle prêter une salle gratuitement à une association ?"
+    best = _best(own, (yes, heading, None), (refusal, "Refus", None))
+    assert best.startswith("Oui")
+
+
 def test_a_figure_answers_a_question_about_a_rare_acronym_only_from_a_passage_naming_it() -> None:
     from essbot.answer.abstain import should_abstain
     from essbot.answer.weights import TermWeights

@@ -388,6 +388,10 @@ def _has_shape(kind: str, sentence: str) -> bool:
     return pattern is None or bool(pattern.search(sentence))
 
 
+# Weighted share of the question's words a FAQ heading must ask for its « Oui »/« Non » to answer the question;
+# 0.3 to 0.5 give the same dev figures.
+FAQ_MATCH = 0.4
+
 _SHAPE_BONUS = 0.25
 # A shape bonus is paid in full from this relevance up (weighted share of the question's words), in proportion
 # below it; chosen on the dev splits (0.2 and 0.3 tie, 0.4 and 0.5 lose keyword recall).
@@ -859,6 +863,9 @@ def score_sentences(
         # A heading asked as a question (a FAQ): the « Oui » or « Non » opening its section answers that question.
         question_heading = chunk.section.rstrip().endswith("?")
         question_words = content_tokens(chunk.section) if question_heading else frozenset()
+        # Its « Oui »/« Non » answers the heading's question, the user's only as far as the heading asks it too:
+        # « Ma commune peut-elle prêter un local ? » is not « Le maire peut-il refuser la salle à un club… ? ».
+        same_question = question_heading and weights.coverage(wanted, question_words) >= FAQ_MATCH
         under_term = kind == "definition" and heading_names_term(chunk.section, wanted)
         # The article's opening is in its first passage (the retriever puts it first); a later part of a long article
         # starts in the middle of a list, not where the article does.
@@ -886,14 +893,18 @@ def score_sentences(
                 own |= article_words  # the named article's text is what « l'article L. 2122-22 » designates
             if position == 0 and term_heading:
                 own |= section_words  # « SCOP (…) » then « Coopérative dont… »: the heading is its subject
+            yes_no_elsewhere = False
             if position == 0 and question_heading and _YES_NO_START.match(sentence):
-                own |= question_words  # « Une collectivité peut-elle accepter… ? » then « Oui, pour ses recettes. »
+                if same_question:
+                    own |= question_words  # « Une collectivité peut-elle accepter… ? » then « Oui, pour ses recettes. »
+                else:
+                    yes_no_elsewhere = True
             leaned = content_tokens(parts[0]) - own if len(parts) > 1 else frozenset()
             score = _match(wanted, own, leaned, heading, weights)
             if asked:
                 # A follow-up searched with its context: the words of what it asks now count once more.
                 score += FOLLOWUP_OWN_WORDS * _match(asked, own, leaned, heading, weights)
-            if bonus:
+            if bonus and not (kind == "yesno" and yes_no_elsewhere):
                 # The shape of an answer (« Oui », a figure, a date) counts only as far as the sentence is about
                 # the question: an unrelated « Oui, mais… » or date must not outrank a relevant sentence.
                 score += bonus(said, chunk.section) * min(1.0, score / SHAPE_RELEVANCE)
