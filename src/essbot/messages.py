@@ -185,6 +185,9 @@ ABSTAIN_NOT_FOUND = (
 CONTRAST_BAD_LINE = (
     "Ensemble de contraste {path}, ligne {line} : un objet JSON avec un champ « text » non vide est attendu."
 )
+CONTRAST_UNREADABLE = "Ensemble de contraste {path} illisible ({error}) : vérifiez le réglage contrast_corpus."
+CONTRAST_TOO_BIG = "Ensemble de contraste {path} trop volumineux (plus de {limit} Mo)."
+CONTRAST_TOO_MANY = "Ensemble de contraste {path} : plus de {limit} passages ; gardez les plus représentatifs."
 CONTRAST_ENCODING_FAILED = (
     "Les passages de contraste (questions hors du champ des documents) n'ont pas pu être encodés ({error}) : "
     "ce contrôle d'abstention est désactivé."

@@ -14,6 +14,7 @@ from essbot import messages
 from essbot.answer.contrast import DEFAULT_CONTRAST, ContrastSet, load_passages, vectors_file
 from essbot.answer.engine import Assistant
 from essbot.config import Settings
+from essbot.errors import ConfigError
 from essbot.index.embeddings import EssbotEmbedding
 from essbot.ingest.pipeline import ingest
 from essbot.retrieve import HybridRetriever
@@ -47,8 +48,40 @@ def test_another_model_s_vectors_are_computed_in_the_background(tmp_path: Path, 
 def test_a_bad_contrast_file_is_refused_with_its_line(tmp_path: Path) -> None:
     path = tmp_path / "contraste.jsonl"
     path.write_text(json.dumps({"topic": "x", "text": "ok"}) + "\n" + json.dumps({"topic": "y"}) + "\n", "utf-8")
-    with pytest.raises(ValueError, match="ligne 2"):
+    with pytest.raises(ConfigError, match="ligne 2"):
         load_passages(path)
+    path.write_text(json.dumps({"text": "ok"}) + "\n{pas du json\n", "utf-8")
+    with pytest.raises(ConfigError, match="ligne 2"):
+        load_passages(path)
+    with pytest.raises(ConfigError, match="illisible"):
+        load_passages(tmp_path / "absent.jsonl")
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(ConfigError, match="illisible"):
+        load_passages(path)
+
+
+def test_a_contrast_file_s_size_is_bounded(tmp_path: Path) -> None:
+    from essbot.answer import contrast
+
+    path = tmp_path / "contraste.jsonl"
+    line = json.dumps({"topic": "t", "text": "Un passage court."}) + "\n"
+    path.write_text(line * (contrast.MAX_PASSAGES + 1), "utf-8")
+    with pytest.raises(ConfigError, match="plus de 2000 passages"):
+        load_passages(path)
+    path.write_text("x" * (contrast.MAX_FILE_BYTES + 1), "utf-8")
+    with pytest.raises(ConfigError, match="trop volumineux"):
+        load_passages(path)
+
+
+def test_a_missing_contrast_file_stops_the_assistant_with_a_french_message(
+    default_settings: Settings, embedding: EssbotEmbedding, tmp_path: Path
+) -> None:
+    from essbot.index.stores import open_store
+
+    settings = default_settings.replace(contrast_corpus=str(tmp_path / "absent.jsonl"))
+    store = open_store(Settings(), settings.index_dir, embedding.model_id)
+    with pytest.raises(ConfigError, match="contrast_corpus"):
+        Assistant(HybridRetriever(store, embedding, settings), settings)
 
 
 OFF_FIELD = [

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from essbot import messages
+from essbot.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -49,16 +50,32 @@ class ContrastMatch:
     topic: str
 
 
+MAX_PASSAGES = 2000  # encoded once per model; a contrast set is a few hundred short passages at most
+MAX_FILE_BYTES = 5_000_000
+
+
 def load_passages(path: Path) -> list[dict[str, str]]:
-    """The contrast passages of a JSON Lines file: one `{"topic": …, "text": …}` per line."""
+    """The contrast passages of a JSON Lines file: one `{"topic": …, "text": …}` per line (`ConfigError` in French
+    for a missing, oversized or malformed file)."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ConfigError(messages.CONTRAST_TOO_BIG.format(path=path, limit=MAX_FILE_BYTES // 1_000_000))
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(messages.CONTRAST_UNREADABLE.format(path=path, error=exc)) from exc
     rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        row = json.loads(line)
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            row = None
         if not isinstance(row, dict) or not isinstance(row.get("text"), str) or not row["text"].strip():
-            raise ValueError(messages.CONTRAST_BAD_LINE.format(path=path, line=number))
+            raise ConfigError(messages.CONTRAST_BAD_LINE.format(path=path, line=number))
         rows.append({"topic": str(row.get("topic", "")), "text": row["text"]})
+        if len(rows) > MAX_PASSAGES:
+            raise ConfigError(messages.CONTRAST_TOO_MANY.format(path=path, limit=MAX_PASSAGES))
     return rows
 
 
