@@ -685,6 +685,21 @@ def test_a_compound_place_named_in_parts_is_not_missing() -> None:
     )
 
 
+def test_a_company_form_or_size_class_is_a_category_not_a_missing_name() -> None:
+    from essbot.answer.abstain import missing_named_terms
+    from essbot.answer.weights import TermWeights
+    from essbot.text.sentences import content_tokens
+
+    # The law text says « sociétés de moins de deux cent cinquante salariés », never « PME » nor « SARL ».
+    passages = [_passage("p", "Les sociétés de moins de deux cent cinquante salariés informent leurs salariés.")]
+    found = content_tokens(passages[0].chunk.text)
+    weights = TermWeights({}, 100)
+    assert missing_named_terms("Une PME doit-elle informer ses salariés ?", passages, found, weights) == ()
+    assert missing_named_terms("Notre SARL doit-elle informer ses salariés ?", passages, found, weights) == ()
+    # A named body is still a name the passages must hold.
+    assert missing_named_terms("La CCI doit-elle informer ses salariés ?", passages, found, weights) == ("cci",)
+
+
 @pytest.mark.parametrize(
     ("question", "named"),
     [

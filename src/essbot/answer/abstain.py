@@ -96,6 +96,14 @@ def named_words(question: str) -> list[str]:
     return _NAMED.findall(question) + _NAMED_ACRONYM.findall(question)
 
 
+# Acronyms that name a category, not an entity: company legal forms and size classes. « une SARL » or « les PME » is
+# a common noun that a law text writes otherwise (« sociétés de moins de deux cent cinquante salariés »), not a name
+# the answer must contain.
+_COMPANY_FORMS = ("SA", "SAS", "SASU", "SARL", "EURL", "SNC", "SCS", "SCA", "SCI", "SCP", "SEL", "SELARL", "GIE")
+_SIZE_CLASSES = ("PME", "PMI", "TPE", "ETI", "GE")
+GENERIC_ACRONYMS = frozenset(_COMPANY_FORMS + _SIZE_CLASSES)
+
+
 def missing_named_terms(
     question: str, passages: Sequence[Passage], found: frozenset[str], weights: TermWeights
 ) -> tuple[str, ...]:
@@ -103,6 +111,8 @@ def missing_named_terms(
     a passage writes it in full)."""
     missing = []
     for word in named_words(question):
+        if word in GENERIC_ACRONYMS:
+            continue
         all_tokens = tokenize_french(word)
         tokens = [t for t in all_tokens if t not in found and weights.is_rare(t)]
         if tokens and word.isupper() and any(spelled_out(word, p.chunk.embed_text) for p in passages):
