@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from essbot.answer.abstain import DENSE_FLOORS, FEATURES, STRONG_COVERAGE, abstention_features
+from essbot.answer.abstain import FEATURES, STRONG_COVERAGE, abstention_features, dense_floor
 from essbot.answer.engine import Assistant
 from essbot.config import Settings
 from essbot.errors import IndexNotFoundError
@@ -97,7 +97,7 @@ def main() -> None:
     configured = (
         settings.abstain_min_coverage,
         settings.abstain_min_sentence,
-        DENSE_FLOORS.get(create_embedding(settings).model_id, 0.0),
+        dense_floor(settings, create_embedding(settings).model_id),
         settings.abstain_contrast_margin,
     )
     precision, recall, false_rate, _ = scores(x, y, configured)

@@ -38,7 +38,7 @@ DATA = Path(__file__).parent / "data"
 DEFAULT_CONTRAST = DATA / "contrast.jsonl"
 
 
-_SHARED: dict[tuple[str, str, int, str], ContrastSet] = {}
+_SHARED: dict[tuple[str, str, str], ContrastSet] = {}  # (file, model, texts' hash): the vectors depend on no more
 _SHARED_LOCK = threading.Lock()
 
 
@@ -119,7 +119,7 @@ class ContrastSet:
             return None
         path = DEFAULT_CONTRAST if path_setting == "default" else Path(path_setting)
         passages = load_passages(path)
-        key = (str(path.resolve()), embedding.model_id, id(embedding), texts_hash([p["text"] for p in passages]))
+        key = (str(path.resolve()), embedding.model_id, texts_hash([p["text"] for p in passages]))
         with _SHARED_LOCK:
             if key not in _SHARED:
                 _SHARED[key] = cls(passages, embedding)
