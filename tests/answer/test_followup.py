@@ -18,6 +18,7 @@ from essbot.answer.followup import (
     analyse_question,
     conjugated_verb,
     conversation_subject,
+    followup_kind,
     plan_followup,
     prefer_standalone,
 )
@@ -378,3 +379,26 @@ def test_a_question_without_a_word_of_its_own_continues_the_last_turn() -> None:
     ]
     contextual = plan_followup("Pour qui ?", history).contextual
     assert contextual is not None and "plan de mobilité" in contextual and "obligatoire" in contextual
+
+
+@pytest.mark.parametrize(
+    ("history", "question", "kind"),
+    [
+        # An ellipsis asks what the question it continues asked.
+        (["Qui instruit le conventionnement d'un chantier d'insertion ?"], "Et pour une entreprise adaptée ?", "who"),
+        (["La commune peut-elle verser une avance à une régie de quartier ?"], "Et lui prêter un véhicule ?", "yesno"),
+        # Two ellipses deep, the question that asked decides.
+        (["Combien coûte l'adhésion à la CRESS ?", "Et pour un EPCI ?"], "Et pour une région ?", "money"),
+        # A question that asks something of its own keeps its shape.
+        (["Qui instruit le conventionnement d'un chantier d'insertion ?"], "Et qu'est-ce qu'un PLIE ?", "definition"),
+        (["Quand la loi ESS a-t-elle été votée ?"], "Combien d'articles compte-t-elle ?", "quantity"),
+        # Nothing asked before: no shape to inherit.
+        ([], "Et pour une entreprise adaptée ?", "other"),
+        (["Parlez-moi des monnaies locales."], "Et pour une commune rurale ?", "other"),
+    ],
+)
+def test_an_ellipsis_asks_what_the_question_it_continues_asked(history: list[str], question: str, kind: str) -> None:
+    turns = []
+    for turn in history:
+        turns += [Message("user", turn), Message("assistant", "Réponse du dernier tour [1].")]
+    assert followup_kind(question, turns) == kind

@@ -1044,3 +1044,36 @@ def test_a_table_cut_by_the_passage_loses_its_cut_rows_not_its_other_rows() -> N
         "Patinoire, entrée adulte ; 6 € ; Conseil du 3 avril.",
         "Médiathèque ; 0 € ; Conseil du 9 mai.",
     ]
+
+
+def test_an_ellipsis_answered_in_the_shape_its_conversation_asked() -> None:
+    from essbot.answer.scoring import score_sentences
+    from essbot.answer.weights import TermWeights
+
+    # « Et à un club sportif ? » after « La commune peut-elle prêter la salle des fêtes à une association ? »:
+    # searched with its context, it asks yes or no, as the question it continues did.
+    question = "Et à un club sportif ?"
+    query = "La commune peut-elle prêter la salle des fêtes à un club sportif ?"
+    faq = Chunk(
+        "faq",
+        "Oui, par une convention d'occupation. Le planning de la salle des fêtes est tenu par le secrétariat de "
+        "la mairie.",
+        "salles.md",
+        "Salles municipales",
+        None,
+        "La commune peut-elle prêter la salle des fêtes ?",
+        "markdown",
+    )
+    clubs = Chunk(
+        "clubs",
+        "Les clubs sportifs réservent la salle auprès du secrétariat de la mairie.",
+        "clubs.md",
+        "Clubs",
+        None,
+        "Réservations",
+        "markdown",
+    )
+    found = [Passage(faq, 1.0), Passage(clubs, 0.9)]
+    weights = TermWeights({}, 1)
+    assert score_sentences(question, query, found, weights, kind="yesno")[0].sentence.startswith("Oui")
+    assert not score_sentences(question, query, found, weights)[0].sentence.startswith("Oui")

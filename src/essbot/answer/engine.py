@@ -19,7 +19,7 @@ from essbot.answer.citations import CitationVerifier
 from essbot.answer.comparison import compared_terms, definition_question, interleave, rank_both
 from essbot.answer.contrast import ContrastMatch, ContrastSet
 from essbot.answer.evidence import SentenceVectors
-from essbot.answer.followup import FollowupPolicy, llm_rewrite, resolve_query
+from essbot.answer.followup import FollowupPolicy, followup_kind, llm_rewrite, resolve_query
 from essbot.answer.generators import ExtractiveGenerator, GenerationRequest, create_generator
 from essbot.answer.prompts import says_not_found
 from essbot.answer.provenance import stale_caution
@@ -239,7 +239,8 @@ class Assistant:
             return question, turns, question, passages, check, ranked
         query, passages = resolve_query(question, turns, search, self.weights, self.policy, self._rewrite_with_llm)
         # Scored once, for the abstention check and the extractive answer.
-        ranked = score_sentences(question, query, passages, self.weights) if passages else []
+        kind = followup_kind(question, turns)  # « Et pour une SCOP ? » asks what the question it continues asked
+        ranked = score_sentences(question, query, passages, self.weights, kind=kind) if passages else []
         evidence = passages[: self.settings.abstain_depth]
         contrast = self._contrast(query, filters) if passages else None
         check = should_abstain(question, query, evidence, self.weights, self.settings, self.min_dense, ranked, contrast)

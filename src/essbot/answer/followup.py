@@ -330,6 +330,21 @@ def conversation_subject(history: Sequence[Message]) -> str:
     return fallback
 
 
+def followup_kind(question: str, history: Sequence[Message]) -> str:
+    """The answer shape a question asks (`scoring.question_kind`). An ellipsis asks nothing by itself: « Et pour une
+    SCOP ? » after « Qui délivre l'agrément ? » asks who, « Et recevoir… ? » after « La commune peut-elle payer… ? »
+    asks yes or no; it asks what the turn it continues asked."""
+    kind = question_kind(question)
+    if kind != "other" or not analyse_question(question).elliptic:
+        return kind
+    user_turns = [_bounded(m.content) for m in history if m.role == "user" and m.content.strip()]
+    for turn in reversed(user_turns[-MAX_TURNS_BACK:]):
+        kind = question_kind(turn)
+        if kind != "other" or not analyse_question(turn).elliptic:
+            return kind
+    return "other"
+
+
 @dataclass(frozen=True)
 class FollowupPlan:
     """What to search for: the question alone, a contextual query, or both with the evidence deciding."""

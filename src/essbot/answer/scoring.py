@@ -828,9 +828,11 @@ def score_sentences(
     passages: Sequence[Passage],
     weights: TermWeights,
     evidence: Callable[[str, Sequence[str]], list[float]] | None = None,
+    kind: str | None = None,
 ) -> list[ScoredSentence]:
-    """Every usable sentence of the passages, best first; `evidence` adds a bonus per sentence (dense similarity)."""
-    kind = question_kind(question)
+    """Every usable sentence of the passages, best first; `evidence` adds a bonus per sentence (dense similarity);
+    `kind`: the answer shape asked, when the conversation tells it (`followup.followup_kind`), else the question's."""
+    kind = kind or question_kind(question)
     # « la définition légale de X »: the answer defines X; it need not say « définition » nor « légale ».
     wanted = defined_term(query) if kind == "definition" else content_tokens(asked_words(query))
     if kind == "article":
