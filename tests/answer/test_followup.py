@@ -402,3 +402,31 @@ def test_an_ellipsis_asks_what_the_question_it_continues_asked(history: list[str
     for turn in history:
         turns += [Message("user", turn), Message("assistant", "Réponse du dernier tour [1].")]
     assert followup_kind(question, turns) == kind
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Et si elle veut lui louer un local à prix réduit ?",
+        "Et lui prêter un véhicule de service ?",
+        "Et s'il s'agit d'un atelier de réparation de vélos ?",
+        "Mais si on lui verse une aide au démarrage ?",
+    ],
+)
+def test_a_clause_after_the_connective_adds_to_the_subject_without_replacing_its_names(question: str) -> None:
+    history = [
+        Message("user", "Comment une commune peut-elle soutenir une ressourcerie ?"),
+        Message("assistant", "Par une subvention, un local ou un achat [1]."),
+    ]
+    contextual = plan_followup(question, history).contextual
+    assert contextual is not None
+    assert contextual.startswith("Comment une commune peut-elle soutenir une ressourcerie ?")
+    # Two turns on, the subject is still the first question's.
+    later = [*history, Message("user", question), Message("assistant", "Oui [1].")]
+    assert conversation_subject(later) == "Comment une commune peut-elle soutenir une ressourcerie ?"
+
+
+def test_a_noun_phrase_after_the_connective_still_replaces_a_name() -> None:
+    history = [Message("user", "Une commune peut-elle louer un local à une ressourcerie ?")]
+    contextual = plan_followup("Et un département ?", history).contextual
+    assert contextual is not None and "département" in contextual and "commune" not in contextual

@@ -272,6 +272,23 @@ def _bounded(text: str) -> str:
     return text if len(text) <= MAX_TURN_CHARS else text[:MAX_TURN_CHARS].rsplit(" ", 1)[0]
 
 
+# « Et si elle veut lui louer un local ? », « Et lui prêter un véhicule ? »: after the connective, a clause (a
+# condition, a subject pronoun, an object clitic before its verb), not a noun phrase standing for another (« Et pour
+# une SCOP ? »). Its names do not replace the subject's: « un local » is not another « commune ».
+_CLAUSE_AFTER_CONNECTIVE = re.compile(
+    r"^\s*(?:et|mais|alors|sinon|aussi|ensuite|puis|donc)?[\s,]*"
+    r"(?:si\b|s['’]ils?\b|(?:il|elle|ils|elles|on|nous|vous|je)\b"
+    r"|(?:lui|leur|y|en|le|la|les|se)\s+\w+(?:er|ir|re|oir)\b|(?:l['’]|s['’])\w+(?:er|ir|re|oir)\b)",
+    _I,
+)
+
+
+def replaces_names(question: str) -> bool:
+    """An ellipsis whose names stand for names of the previous question (« Et pour une SCOP ? », « Et en
+    Bretagne ? »), not a clause of its own added to it (« Et si elle veut lui louer un local ? »)."""
+    return bool(subject_terms(question)) and not _CLAUSE_AFTER_CONNECTIVE.match(question)
+
+
 def _is_place_or_person(term: str) -> bool:
     return term[:1].isupper() and not term.isupper()
 
@@ -313,7 +330,7 @@ def conversation_subject(history: Sequence[Message]) -> str:
     for position in range(len(turns) - 1, -1, -1):
         turn = turns[position]
         shape = analyse_question(turn)
-        if shape.elliptic and subject_terms(turn):
+        if shape.elliptic and replaces_names(turn):
             pending.append(subject_terms(turn))
             continue
         # « Quel est le seuil d'achats qui le rend obligatoire ? » names a detail of what « le » points back to:
@@ -373,7 +390,7 @@ def plan_followup(question: str, history: Sequence[Message]) -> FollowupPlan:
         # « Pour qui ? » after « C'est obligatoire ? »: a question without a word of its own continues the last
         # turn, which the subject alone would lose (« obligatoire »).
         rest = f"{last} {rest}"
-    if shape.elliptic and subject_terms(question):
+    if shape.elliptic and replaces_names(question):
         terms = subject_terms(question)
         contextual = _substitute(subject, terms)
         if contextual in {subject, f"{subject} {' '.join(terms)}"}:
