@@ -59,6 +59,12 @@ from essbot.types import Chunk, Passage
         ("Devons-nous publier la délibération au recueil des actes ?", "yesno"),
         ("Puis-je signer seul la convention avec le club de rugby ?", "yesno"),
         ("Avons-nous le droit de verser une avance à la régie ?", "yesno"),
+        # After a noun, « qui », « que », « dont », « où » open a relative clause, not a second question.
+        ("Le syndicat mixte peut-il reprendre le personnel qui gérait la piscine ?", "yesno"),
+        ("Une commune peut-elle vendre le terrain que le club occupe ?", "yesno"),
+        ("Peut-on louer la salle à une amicale dont le trésorier est conseiller municipal ?", "yesno"),
+        ("Peut-on recruter un apprenti, et qui paie sa formation ?", "other"),  # a second question
+        ("Le bureau doit-il se réunir, et où ?", "other"),
         ("Combien de parts pouvons-nous souscrire ?", "quantity"),
         ("Comment organiser une consultation des habitants ?", "other"),
         ("Quel article du code rural encadre les baux ruraux ?", "reference"),

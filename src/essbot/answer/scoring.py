@@ -273,9 +273,25 @@ def question_kind(question: str) -> str:
     condition = _CONDITIONAL_WHEN.search(q)
     main = q[condition.end() :] if condition else q  # the clause that asks
     rest = re.sub(r"^\s*est-ce qu['’]?", "", main.strip(), flags=re.IGNORECASE)
-    if _YES_NO.search(main) and not re.search(rf"\b(?:{_INTERROGATIVE})\b", rest, re.IGNORECASE):
+    if _YES_NO.search(main) and not any(not _relative(rest, m) for m in _ASKING.finditer(rest)):
         return "yesno"
     return "other"
+
+
+_ASKING = re.compile(rf"\b(?:{_INTERROGATIVE}|dont)\b", re.IGNORECASE)
+# « …une chambre consulaire qui perçoit une taxe ? », « …le fonds qu'elle a reçu ? »: after a noun, « qui », « que »,
+# « dont » or « où » opens a relative clause, not a second question (« …, et qui signe ? »).
+_RELATIVE_WORDS = frozenset(["qui", "que", "qu'", "qu’", "dont", "où"])
+_COORDINATION = frozenset(["et", "ou", "mais", "puis", "donc"])
+
+
+def _relative(text: str, match: re.Match[str]) -> bool:
+    if match.group(0).lower() not in _RELATIVE_WORDS:
+        return False
+    before = text[: match.start()].rstrip()
+    if not before or not before[-1].isalpha():
+        return False  # « …, qui signe ? », « : où déposer ? »: a question of its own
+    return before.split()[-1].lower() not in _COORDINATION
 
 
 def is_metadata(sentence: str) -> bool:
