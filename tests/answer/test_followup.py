@@ -430,3 +430,27 @@ def test_a_noun_phrase_after_the_connective_still_replaces_a_name() -> None:
     history = [Message("user", "Une commune peut-elle louer un local à une ressourcerie ?")]
     contextual = plan_followup("Et un département ?", history).contextual
     assert contextual is not None and "département" in contextual and "commune" not in contextual
+
+
+@pytest.mark.parametrize("question", ["Faut-il une délibération ?", "Faut-il une autorisation ?", "Et un dossier ?"])
+def test_a_formality_alone_is_asked_about_the_conversation(question: str) -> None:
+    history = [
+        Message("user", "Notre commune peut-elle louer un atelier à prix réduit à une ressourcerie ?"),
+        Message("assistant", "Oui, avec un motif d'intérêt général et des contreparties [1]."),
+    ]
+    shape = analyse_question(question)
+    assert not shape.has_subject and shape.leans
+    contextual = plan_followup(question, history).contextual
+    # The formality is added to the question it is about; it replaces none of its names.
+    assert contextual is not None and contextual.startswith(history[0].content)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Faut-il une délibération pour verser une subvention à une association ?",
+        "Une convention d'occupation est-elle obligatoire pour un jardin partagé ?",
+    ],
+)
+def test_a_formality_named_with_what_it_is_for_stands_alone(question: str) -> None:
+    assert analyse_question(question).standalone

@@ -126,7 +126,10 @@ _RELATIONAL_WORDS = (
     "justificatifs pièce pièces interlocuteur interlocuteurs contact organisme juridique juridiques légal légale "
     "légaux légales exact exacte précis précise maximal maximale maximum minimal minimale minimum applicable "
     "applicables concerné concernée concernés concernées dit disent prévoit prévoient dispose disposent indique "
-    "précise impose fixe fixent applique appliquent"
+    "précise impose fixe fixent applique appliquent "
+    # Formalities are always for something: « Faut-il une délibération ? » asks about the conversation's decision.
+    "délibération délibérations autorisation autorisations déclaration déclarations dossier dossiers formulaire "
+    "formulaires agrément agréments convention conventions contrat contrats"
 )
 
 _RELATIONAL_TOKENS = content_tokens(_RELATIONAL_WORDS)
@@ -250,7 +253,8 @@ def analyse_question(question: str) -> QuestionShape:
     # conversation; only a name of its own (« Et qu'est-ce que le SPASER ? ») makes the question start afresh.
     continues = bool(connective) and strong is None
     qualified = _QUALIFIED_NP.search(text)
-    has_subject = strong is not None or bool(qualified)
+    # « Faut-il une délibération ? »: a noun phrase made only of relational nouns names nothing of its own.
+    has_subject = (strong is not None or bool(qualified)) and not _relational(text)
     leaning, objects = _leaning_positions(text)
     if qualified and (strong is None or qualified.start() < strong):
         strong = qualified.start()
@@ -286,7 +290,8 @@ _CLAUSE_AFTER_CONNECTIVE = re.compile(
 def replaces_names(question: str) -> bool:
     """An ellipsis whose names stand for names of the previous question (« Et pour une SCOP ? », « Et en
     Bretagne ? »), not a clause of its own added to it (« Et si elle veut lui louer un local ? »)."""
-    return bool(subject_terms(question)) and not _CLAUSE_AFTER_CONNECTIVE.match(question)
+    # « Et un dossier ? » asks for the formality of the same thing: a relational noun replaces nothing.
+    return bool(subject_terms(question)) and not _CLAUSE_AFTER_CONNECTIVE.match(question) and not _relational(question)
 
 
 def _is_place_or_person(term: str) -> bool:
