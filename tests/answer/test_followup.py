@@ -454,3 +454,30 @@ def test_a_formality_alone_is_asked_about_the_conversation(question: str) -> Non
 )
 def test_a_formality_named_with_what_it_is_for_stands_alone(question: str) -> None:
     assert analyse_question(question).standalone
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Une régie de quartier en bénéficie-t-elle ?", "Un syndicat mixte y adhère-t-il ?", "Un EPCI la perçoit-il ?"],
+)
+def test_a_clitic_before_an_inverted_verb_points_to_the_conversation(question: str) -> None:
+    # « en », « y », « la » before « bénéficie-t-elle » can only be object pronouns: what they stand for is in the
+    # conversation, not in the question's own subject.
+    shape = analyse_question(question)
+    assert shape.points_out
+    history = [
+        Message("user", "Qu'est-ce que la dotation de solidarité rurale ?"),
+        Message("assistant", "Une part de la dotation globale versée aux petites communes [1]."),
+    ]
+    plan = plan_followup(question, history)
+    assert plan.certain and plan.contextual is not None and "dotation de solidarité rurale" in plan.contextual
+
+
+def test_an_ellipsis_after_a_question_that_leaned_keeps_the_first_subject() -> None:
+    history = [
+        Message("user", "Qu'est-ce que la délégation de service public ?"),
+        Message("assistant", "Un contrat qui confie la gestion d'un service public [1]."),
+        Message("user", "Une SEM en relève-t-elle ?"),
+        Message("assistant", "Oui, si elle est choisie après mise en concurrence [1]."),
+    ]
+    assert conversation_subject(history) == "Qu'est-ce que la délégation de service public ?"

@@ -213,7 +213,19 @@ def _np_clitic_end(text: str) -> int | None:
 
 # Object and reflexive clitics (« peut-elle l'obtenir », « lui verser », « s'y joindre ») never stand for the
 # subject of their own clause: in the same clause as the question's subject, they name something outside it.
-_OBJECT_PATTERNS = (_CLEAR_WORD_CLITIC, _INVERSION_OBJECT, _INFINITIVE_CLITIC, _REFLEXIVE_CLITIC)
+# « Une SPL en relève-t-elle ? », « La commune y a-t-elle droit ? », « La région la verse-t-elle ? »: before an
+# inverted verb, « en », « y », « le/la/les » and « lui/leur » can only be object clitics (no article precedes a verb).
+_CLITIC_BEFORE_INVERSION = re.compile(
+    r"\b(?:en|y|le|la|les|lui|leur)\s+\w+-(?:t-)?(?:il|elle|ils|elles|on)\b|\bl['’]\w+-(?:t-)?(?:il|elle|ils|elles|on)\b",
+    _I,
+)
+_OBJECT_PATTERNS = (
+    _CLEAR_WORD_CLITIC,
+    _INVERSION_OBJECT,
+    _INFINITIVE_CLITIC,
+    _REFLEXIVE_CLITIC,
+    _CLITIC_BEFORE_INVERSION,
+)
 _OTHER_PATTERNS = (_WORD_CLITIC, _FREE_SUBJECT_PRONOUN, _DEMONSTRATIVE, _POSSESSIVE)
 
 
