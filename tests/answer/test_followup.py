@@ -473,11 +473,26 @@ def test_a_clitic_before_an_inverted_verb_points_to_the_conversation(question: s
     assert plan.certain and plan.contextual is not None and "dotation de solidarité rurale" in plan.contextual
 
 
-def test_an_ellipsis_after_a_question_that_leaned_keeps_the_first_subject() -> None:
+def test_a_question_about_the_subject_carries_it_to_the_next_ellipsis() -> None:
     history = [
         Message("user", "Qu'est-ce que la délégation de service public ?"),
         Message("assistant", "Un contrat qui confie la gestion d'un service public [1]."),
         Message("user", "Une SEM en relève-t-elle ?"),
         Message("assistant", "Oui, si elle est choisie après mise en concurrence [1]."),
     ]
-    assert conversation_subject(history) == "Qu'est-ce que la délégation de service public ?"
+    subject = "Qu'est-ce que la délégation de service public ? Une SEM en relève-t-elle ?"
+    assert conversation_subject(history) == subject
+    # « Et une régie ? » replaces the SEM and keeps the delegation the question was about.
+    contextual = plan_followup("Et une régie ?", history).contextual
+    assert contextual == "Qu'est-ce que la délégation de service public ? Une régie en relève-t-elle ?"
+
+
+def test_a_formality_asked_after_a_leaning_turn_keeps_what_that_turn_asked() -> None:
+    history = [
+        Message("user", "Notre ville veut aider un garage solidaire. Quelles possibilités ?"),
+        Message("assistant", "Une subvention, un local ou un marché réservé [1]."),
+        Message("user", "Peut-on lui accorder une subvention d'investissement ?"),
+        Message("assistant", "Oui, pour un projet d'intérêt local [1]."),
+    ]
+    contextual = plan_followup("À partir de quel montant faut-il une convention ?", history).contextual
+    assert contextual is not None and "garage solidaire" in contextual and "subvention d'investissement" in contextual

@@ -352,7 +352,16 @@ def conversation_subject(history: Sequence[Message]) -> str:
             continue
         # « Quel est le seuil d'achats qui le rend obligatoire ? » names a detail of what « le » points back to:
         # the subject is further back, when a turn there names it.
-        if (shape.leans or _POINTS_BACK.search(turn)) and position > 0:
+        if _POINTS_BACK.search(turn) and position > 0:
+            continue
+        if shape.leans and position > 0:
+            earlier = conversation_subject([Message("user", t) for t in turns[:position]])
+            if shape.has_subject and not shape.elliptic and earlier:
+                # « Une SPL en relève-t-elle ? » after « Qu'est-ce que la quasi-régie ? »: its own subject, about the
+                # earlier one; a later « Et une association ? » replaces the SPL, and keeps the quasi-régie.
+                for replacements in reversed(pending):
+                    turn = _substitute(turn, replacements)
+                return f"{earlier} {turn}"
             continue
         if not shape.elliptic and not shape.leans and not fallback:
             fallback = turn  # « Comment informer les salariés en cas de cession ? »
