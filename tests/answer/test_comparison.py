@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from essbot.answer.comparison import compared_terms, definition_question, interleave, rank_both
+from essbot.answer.comparison import (
+    compared_in_conversation,
+    compared_terms,
+    definition_question,
+    interleave,
+    rank_both,
+)
 from essbot.answer.engine import Assistant
 from essbot.answer.scoring import score_sentences
 from essbot.answer.weights import TermWeights
@@ -69,3 +75,47 @@ def test_a_comparison_is_answered_by_both_definitions(default_assistant: Assista
     assert "société coopérative d'intérêt collectif (SCIC) est une société coopérative" in answer.answer
     sources = {c.source for c in answer.citations}
     assert len(answer.citations) >= 2 and sources
+
+
+@pytest.mark.parametrize(
+    ("question", "turns", "terms"),
+    [
+        (
+            "Quelle différence entre les deux ?",
+            ["Qu'est-ce qu'une régie de quartier ?", "Et un GEIQ ?"],
+            ("une régie de quartier", "un GEIQ"),
+        ),
+        (
+            "Comment les distinguer ?",
+            ["C'est quoi une CAE ?", "Que signifie le sigle PLIE ?"],
+            ("une CAE", "le sigle PLIE"),
+        ),
+        (
+            "Et quelle est la différence avec un fonds de dotation ?",
+            ["Qu'est-ce qu'une fondation ?"],
+            ("une fondation", "un fonds de dotation"),
+        ),
+        # Nothing asked about before, or only one thing: no comparison.
+        ("Quelle différence entre les deux ?", ["Comment organiser un appel à projets ?"], None),
+        ("Quelle différence entre les deux ?", ["Qu'est-ce qu'une fondation ?"], None),
+        ("Et quelle différence avec un marché public ?", ["Comment organiser un appel à projets ?"], None),
+        # An ordinary question is not a comparison.
+        ("Quelles sont les deux conditions ?", ["Qu'est-ce qu'une régie ?", "Et un GEIQ ?"], None),
+    ],
+)
+def test_a_comparison_takes_its_terms_from_the_conversation(
+    question: str, turns: list[str], terms: tuple[str, str] | None
+) -> None:
+    assert compared_in_conversation(question, turns) == terms
+
+
+def test_the_two_things_of_a_conversation_are_compared(default_assistant: Assistant) -> None:
+    history = [
+        {"role": "user", "content": "Qu'est-ce qu'une SCOP ?"},
+        {"role": "assistant", "content": "Une coopérative dont les salariés sont associés majoritaires [1]."},
+        {"role": "user", "content": "Et une SCIC ?"},
+        {"role": "assistant", "content": "Une coopérative qui associe salariés, usagers et collectivités [1]."},
+    ]
+    answer = default_assistant.ask("Quelle différence entre les deux ?", history)
+    assert "salariés sont associés majoritaires" in answer.answer  # what a SCOP is
+    assert "société coopérative d'intérêt collectif (SCIC) est une société coopérative" in answer.answer

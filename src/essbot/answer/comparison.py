@@ -45,6 +45,52 @@ def compared_terms(question: str) -> tuple[str, str] | None:
     return terms
 
 
+# In a conversation: « Quelle différence entre les deux ? », « Comment les distinguer ? » compare the last two things
+# asked about; « Quelle différence avec une SCIC ? » compares one named thing with the last one asked about.
+_BOTH = re.compile(
+    r"^\s*(?:et\s+)?(?:(?:quelles?\s+(?:est|sont)\s+(?:la|les)\s+|quelles?\s+|y a-t-il\s+une\s+)?différences?\s+"
+    r"(?:y a-t-il\s+)?entre\s+(?:les|ces)\s+deux|comment\s+(?:les\s+distinguer|distinguer\s+les\s+deux))\s*\?*\s*$",
+    re.IGNORECASE,
+)
+_WITH = re.compile(
+    r"^\s*(?:et\s+)?(?:quelles?\s+(?:est|sont)\s+(?:la|les)\s+|quelles?\s+|la\s+|y a-t-il\s+une\s+)?"
+    r"différences?\s+avec\s+(?P<y>.+?)\s*\?*\s*$",
+    re.IGNORECASE,
+)
+# What a turn asked about: « Qu'est-ce qu'une SCOP ? » -> « une SCOP », « Et une SCIC ? » -> « une SCIC ».
+_ASKED_TERM = re.compile(
+    r"^\s*(?:et\s+)?(?:qu['’]est-ce\s+qu(?:e\s+|['’])|c['’]est\s+quoi\s+|que\s+(?:signifie|veut\s+dire|désigne)\s+)"
+    r"(?P<term>[^?]{2,}?)\s*\?*\s*$"
+    r"|^\s*(?:et|mais)\s+(?:pour\s+|avec\s+)?(?P<other>[^?]{2,}?)\s*\?*\s*$",
+    re.IGNORECASE,
+)
+
+
+def _term(text: str) -> str | None:
+    term = text.strip(" ,;«»\"'")
+    return term if _NOUN_PHRASE.match(term) and len(term.split()) <= _MAX_TERM_WORDS else None
+
+
+def asked_term(turn: str) -> str | None:
+    """The thing a definition question or an ellipsis asks about, as written, or None."""
+    match = _ASKED_TERM.match(" ".join(turn.split()))
+    return _term(match.group("term") or match.group("other")) if match else None
+
+
+def compared_in_conversation(question: str, user_turns: Sequence[str]) -> tuple[str, str] | None:
+    """The two things « Quelle différence entre les deux ? » (or « …avec une SCIC ? ») compares, taken from the
+    conversation's last questions (most recent last), or None."""
+    text = " ".join(question.split())
+    asked = [term for turn in reversed(user_turns) if (term := asked_term(turn))]
+    if _BOTH.match(text):
+        distinct = list(dict.fromkeys(asked))
+        return (distinct[1], distinct[0]) if len(distinct) >= 2 else None
+    match = _WITH.match(text)
+    if match and asked and (other := _term(match.group("y"))) is not None and other != asked[0]:
+        return asked[0], other
+    return None
+
+
 def definition_question(term: str) -> str:
     """« une SCOP » -> « Qu'est-ce qu'une SCOP ? »: the question each term is searched and scored with."""
     elided = "qu'" if term[:1].lower() in "aeiouyéèêàâîôûh" else "que "

@@ -16,7 +16,13 @@ from typing import Any
 from essbot import messages
 from essbot.answer.abstain import AbstentionCheck, dense_floor, should_abstain
 from essbot.answer.citations import CitationVerifier
-from essbot.answer.comparison import compared_terms, definition_question, interleave, rank_both
+from essbot.answer.comparison import (
+    compared_in_conversation,
+    compared_terms,
+    definition_question,
+    interleave,
+    rank_both,
+)
 from essbot.answer.contrast import ContrastMatch, ContrastSet
 from essbot.answer.evidence import SentenceVectors
 from essbot.answer.followup import FollowupPolicy, followup_kind, llm_rewrite, resolve_query
@@ -227,7 +233,9 @@ class Assistant:
                 asked_question, promote_definitions(asked_question, text, found, self.weights, wanted)
             )
 
-        if (terms := compared_terms(question)) is not None:
+        asked_before = [m.content for m in turns if m.role == "user"]
+        terms = compared_terms(question) or compared_in_conversation(question, asked_before)
+        if terms is not None:
             # « Quelle différence entre X et Y ? »: what X is and what Y is (it names both: no follow-up).
             first, second = (search(q, q) for q in map(definition_question, terms))
             passages = interleave(first, second, 2 * wanted)
