@@ -496,3 +496,18 @@ def test_a_formality_asked_after_a_leaning_turn_keeps_what_that_turn_asked() -> 
     ]
     contextual = plan_followup("À partir de quel montant faut-il une convention ?", history).contextual
     assert contextual is not None and "garage solidaire" in contextual and "subvention d'investissement" in contextual
+
+
+@pytest.mark.parametrize("question", ["C'est obligatoire ?", "Est-ce que c'est gratuit ?", "Et c'était payant avant ?"])
+def test_c_est_stands_for_what_the_conversation_is_about(question: str) -> None:
+    history = [
+        Message("user", "Qu'est-ce qu'un groupement d'employeurs ?"),
+        Message("assistant", "Une association qui embauche pour ses membres [1]."),
+    ]
+    plan = plan_followup(question, history)
+    assert plan.certain and plan.contextual is not None and "groupement d'employeurs" in plan.contextual
+
+
+@pytest.mark.parametrize("question", ["C'est quoi une SCOP ?", "C'est quoi, le CNFPT ?"])
+def test_c_est_quoi_names_its_own_subject(question: str) -> None:
+    assert analyse_question(question).standalone

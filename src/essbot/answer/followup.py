@@ -87,7 +87,10 @@ _INFINITIVE_CLITIC = re.compile(
 )
 _DEMONSTRATIVE = re.compile(
     r"\b(?:cet|cette|ces|ce)\s+(?!qu|que|qui|dont|sont|soit|serait|sera)\w{3,}|\b(?:celui|celle|ceux|celles)-(?:ci|là)\b"
-    r"|\bce dernier\b|\bcette dernière\b|\bcela\b|\bça\b|\bceci\b",
+    r"|\bce dernier\b|\bcette dernière\b|\bcela\b|\bça\b|\bceci\b"
+    # « C'est obligatoire ? », « Pour une SCIC, c'est pareil ? »: « c' » stands for what was being discussed (not in
+    # « C'est quoi, une SCOP ? », which names it, nor in « c'est-à-dire »).
+    r"|(?:^|[,;:]\s*|\best-ce\s+qu(?:e\s+|['’]\s*))(?:et\s+|mais\s+|alors\s+)?c['’](?:est|était|sera)\b(?!\s+quoi\b|-à-dire)",
     _I,
 )
 _CLAUSE_BOUNDARY = re.compile(r"\b(?:et|puis|mais|ou|donc|alors|qui|que|dont|où)\b|\bqu['’]|[,;:?]", _I)
