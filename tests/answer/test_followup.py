@@ -511,3 +511,14 @@ def test_c_est_stands_for_what_the_conversation_is_about(question: str) -> None:
 @pytest.mark.parametrize("question", ["C'est quoi une SCOP ?", "C'est quoi, le CNFPT ?"])
 def test_c_est_quoi_names_its_own_subject(question: str) -> None:
     assert analyse_question(question).standalone
+
+
+def test_a_clause_ellipsis_is_searched_with_its_context_only() -> None:
+    # « Et s'il s'agissait d'une SCIC ? » names a SCIC, but asks nothing by itself: its standalone search is no reading.
+    history = [
+        Message("user", "La commune peut-elle garantir l'emprunt d'une ressourcerie associative ?"),
+        Message("assistant", "Oui, dans la limite des ratios prudentiels [1]."),
+    ]
+    plan = plan_followup("Et s'il s'agissait d'une SCIC ?", history)
+    assert plan.certain and plan.contextual is not None
+    assert plan.contextual.startswith("La commune peut-elle garantir l'emprunt d'une ressourcerie associative ?")

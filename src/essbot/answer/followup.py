@@ -419,12 +419,12 @@ def plan_followup(question: str, history: Sequence[Message]) -> FollowupPlan:
         # « Pour qui ? » after « C'est obligatoire ? »: a question without a word of its own continues the last
         # turn, which the subject alone would lose (« obligatoire »).
         rest = f"{last} {rest}"
-    if shape.elliptic and replaces_names(question):
+    if shape.elliptic and subject_terms(question):
         terms = subject_terms(question)
-        contextual = _substitute(subject, terms)
+        contextual = _substitute(subject, terms) if replaces_names(question) else subject
         if contextual in {subject, f"{subject} {' '.join(terms)}"}:
-            # Nothing of the same kind to replace: the whole ellipsis is added (« pour une association reconnue
-            # d'utilité publique », not « association » alone).
+            # Nothing of the same kind to replace, or a clause (« Et s'il s'agissait d'une SCIC ? »): the whole
+            # ellipsis is added (« pour une association reconnue d'utilité publique », not « association » alone).
             contextual = f"{subject} {rest}"
         # An ellipsis asks nothing by itself (« Et pour un département ? »): its standalone search is no reading.
         return FollowupPlan(contextual, certain=True, leans=True)
