@@ -59,3 +59,19 @@ def test_a_small_talk_reply_carries_no_not_found_note() -> None:
     not_found = Answer(question="Quel temps ?", answer=messages.ABSTAIN_NOT_FOUND, abstained=True, citations=[])
     assert ui_messages.ABSTAINED_NOTE not in answer_content(greeting)
     assert ui_messages.ABSTAINED_NOTE in answer_content(not_found)
+
+
+@pytest.mark.parametrize(
+    ("text", "core"),
+    [
+        ("Sur un tout autre sujet : la régie peut-elle vendre des repas ?", "La régie peut-elle vendre des repas ?"),
+        ("Bonjour, autre question : qu'est-ce qu'un GEIQ ?", "Qu'est-ce qu'un GEIQ ?"),
+        ("Rien à voir, mais le CCAS peut-il louer une salle ?", "Le CCAS peut-il louer une salle ?"),
+        ("Changement de sujet. Qui préside le syndicat mixte ?", "Qui préside le syndicat mixte ?"),
+        # Not an announcement: the words are part of the question.
+        ("Autres questions fréquentes sur le GEIQ ?", "Autres questions fréquentes sur le GEIQ ?"),
+        ("Sur quel autre sujet la CRESS travaille-t-elle ?", "Sur quel autre sujet la CRESS travaille-t-elle ?"),
+    ],
+)
+def test_an_announced_change_of_subject_is_set_aside(text: str, core: str) -> None:
+    assert core_question(text) == core

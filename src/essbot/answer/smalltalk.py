@@ -28,9 +28,20 @@ _ACKNOWLEDGEMENT = re.compile(
 )
 
 
+# « Sur un tout autre sujet : … », « Autre question : … »: announces a new question, says nothing of what is asked.
+_TOPIC_SHIFT = re.compile(
+    r"^\s*(?:(?:sur|pour)\s+(?:un\s+)?(?:tout\s+)?autre\s+(?:sujet|point|thème)|(?:tout\s+)?autre\s+(?:sujet|question|"
+    r"chose|point)|changement\s+de\s+sujet|changeons\s+de\s+sujet|rien\s+à\s+voir(?:\s+mais)?|nouvelle\s+question"
+    r"|(?:une\s+)?question\s+(?:différente|d['’]un\s+autre\s+ordre))\s*[:,.!;–-]+\s*(?:mais\s+)?(?=\S)",
+    _I,
+)
+
+
 def core_question(text: str) -> str:
-    """The question without an opening greeting or a closing thank-you (nothing else is removed)."""
+    """The question without an opening greeting, an announced change of subject (« Autre question : ») or a closing
+    thank-you (nothing else is removed)."""
     core = _LEADING_THANKS.sub("", _GREETING.sub("", text, count=1), count=1)
+    core = _TOPIC_SHIFT.sub("", core, count=1)
     core = _THANKS.sub("", core, count=1).strip()
     return core[:1].upper() + core[1:] if core else ""
 
