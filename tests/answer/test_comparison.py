@@ -24,6 +24,11 @@ from essbot.types import Chunk, Passage
         ("Quelles différences entre un CCAS et un CIAS ?", ("un CCAS", "un CIAS")),
         ("Comment distinguer un don d'une subvention ?", ("un don", "une subvention")),
         ("Régie et SPL : quelle différence ?", ("Régie", "SPL")),
+        ("En quoi un CCAS et un CIAS diffèrent-ils ?", ("un CCAS", "un CIAS")),
+        ("En quoi une régie diffère-t-elle d'une concession ?", ("une régie", "une concession")),
+        ("Le GEIQ et l'intérim : en quoi diffèrent-ils ?", ("Le GEIQ", "l'intérim")),
+        ("En quoi le CCAS se distingue-t-il du CIAS ?", ("le CCAS", "le CIAS")),
+        ("En quoi consiste une régie de quartier ?", None),
         # « sociale et solidaire » is one term: the split is at the « et » that opens a noun phrase.
         (
             "Quelle différence entre l'économie sociale et solidaire et l'économie circulaire ?",
@@ -89,6 +94,11 @@ def test_a_comparison_is_answered_by_both_definitions(default_assistant: Assista
             "Comment les distinguer ?",
             ["C'est quoi une CAE ?", "Que signifie le sigle PLIE ?"],
             ("une CAE", "le sigle PLIE"),
+        ),
+        (
+            "En quoi ça diffère d'un chantier d'insertion ?",
+            ["On me demande ce qu'est une régie de quartier."],
+            ("une régie de quartier", "un chantier d'insertion"),
         ),
         (
             "Et quelle est la différence avec un fonds de dotation ?",

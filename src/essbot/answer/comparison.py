@@ -21,12 +21,22 @@ _SECOND = r"(?:(?:le|la|les|un|une|des|du)\s|l['’]|d['’]|(?-i:[A-ZÉ]{2,}\b)
 # which the ordinary search answers better than two definitions.
 _NOUN_PHRASE = re.compile(r"^(?:(?:le|la|les|un|une|des|du)\s|l['’]|d['’]|(?-i:[A-ZÉ]))", re.IGNORECASE)
 _AND = r"\s+et\s+(?=" + _SECOND + ")"
+# « différer de / d'une / du / des … »: the preposition, kept out of the term (« du », « des » are kept: articles too).
+_OF = r"(?:de\s+(?=(?:le|la|les|l['’]|un|une|(?-i:[A-ZÉ])))|d['’](?=\w)|(?=(?:du|des)\s))"
 _FROM = r"(?:\s+(?:et|de|d['’]avec)\s+(?=" + _SECOND + r")|\s+d['’](?=\w))"
 _COMPARISON = re.compile(
     r"^\s*(?:et\s+)?(?:quelles?\s+(?:est|sont)\s+(?:la|les)\s+|quelles?\s+|y a-t-il\s+une\s+)?différences?\s+"
     r"(?:y a-t-il\s+)?entre\s+(?P<x>.+?)" + _AND + r"(?P<y>.+?)\s*\?*\s*$"
     r"|^\s*(?:comment\s+)?(?:distinguer|différencier)\s+(?P<x2>.+?)" + _FROM + r"(?P<y2>.+?)\s*\?*\s*$"
-    r"|^\s*(?P<x3>.+?)" + _AND + r"(?P<y3>[^:]+?)\s*:\s*quelles?\s+différences?\s*\?*\s*$",
+    r"|^\s*(?P<x3>.+?)" + _AND + r"(?P<y3>[^:]+?)\s*:\s*(?:quelles?\s+différences?|en\s+quoi\s+(?:se\s+)?"
+    r"(?:diffèrent|distinguent)-(?:ils|elles))\s*\?*\s*$"
+    # « En quoi une SCOP et une SCIC diffèrent-elles ? », « En quoi une SCOP diffère-t-elle d'une SCIC ? »
+    r"|^\s*(?:et\s+)?en\s+quoi\s+(?P<x4>.+?)"
+    + _AND
+    + r"(?P<y4>.+?)\s+(?:se\s+)?(?:diffèrent|distinguent)-(?:ils|elles)"
+    r"\s*\?*\s*$"
+    r"|^\s*(?:et\s+)?en\s+quoi\s+(?P<x5>.+?)\s+(?:se\s+)?(?:diffère|distingue)-t-(?:il|elle)\s+" + _OF + r"(?P<y5>.+?)"
+    r"\s*\?*\s*$",
     re.IGNORECASE,
 )
 _MAX_TERM_WORDS = 12
@@ -37,12 +47,10 @@ def compared_terms(question: str) -> tuple[str, str] | None:
     match = _COMPARISON.match(" ".join(question.split()))
     if not match:
         return None
-    x = match.group("x") or match.group("x2") or match.group("x3")
-    y = match.group("y") or match.group("y2") or match.group("y3")
-    terms = (x.strip(" ,;«»\"'"), y.strip(" ,;«»\"'"))
-    if any(not _NOUN_PHRASE.match(term) or len(term.split()) > _MAX_TERM_WORDS for term in terms):
-        return None
-    return terms
+    x = next(match.group(g) for g in ("x", "x2", "x3", "x4", "x5") if match.group(g))
+    y = next(match.group(g) for g in ("y", "y2", "y3", "y4", "y5") if match.group(g))
+    first, second = _term(x), _term(y)
+    return (first, second) if first is not None and second is not None else None
 
 
 # In a conversation: « Quelle différence entre les deux ? », « Comment les distinguer ? » compare the last two things
@@ -53,28 +61,34 @@ _BOTH = re.compile(
     re.IGNORECASE,
 )
 _WITH = re.compile(
-    r"^\s*(?:et\s+)?(?:quelles?\s+(?:est|sont)\s+(?:la|les)\s+|quelles?\s+|la\s+|y a-t-il\s+une\s+)?"
-    r"différences?\s+avec\s+(?P<y>.+?)\s*\?*\s*$",
+    r"^\s*(?:et\s+)?(?:(?:quelles?\s+(?:est|sont)\s+(?:la|les)\s+|quelles?\s+|la\s+|y a-t-il\s+une\s+)?"
+    r"différences?\s+avec\s+"
+    # « En quoi ça diffère d'une entreprise d'insertion ? », « En quoi se distingue-t-il d'une SCIC ? »
+    r"|en\s+quoi\s+(?:ça\s+|cela\s+|il\s+|elle\s+)?(?:se\s+)?(?:diffère|distingue)(?:-t-(?:il|elle))?\s+" + _OF + r")"
+    r"(?P<y>.+?)\s*\?*\s*$",
     re.IGNORECASE,
 )
 # What a turn asked about: « Qu'est-ce qu'une SCOP ? » -> « une SCOP », « Et une SCIC ? » -> « une SCIC ».
 _ASKED_TERM = re.compile(
     r"^\s*(?:et\s+)?(?:qu['’]est-ce\s+qu(?:e\s+|['’])|c['’]est\s+quoi\s+|que\s+(?:signifie|veut\s+dire|désigne)\s+)"
     r"(?P<term>[^?]{2,}?)\s*\?*\s*$"
-    r"|^\s*(?:et|mais)\s+(?:pour\s+|avec\s+)?(?P<other>[^?]{2,}?)\s*\?*\s*$",
+    r"|^\s*(?:et|mais)\s+(?:pour\s+|avec\s+)?(?P<other>[^?]{2,}?)\s*\?*\s*$"
+    # « Un élu m'a demandé ce qu'est un ACI. »
+    r"|\bce\s+qu['’](?:est|sont)\s+(?P<reported>[^.?!]{2,}?)\s*[.?!]*\s*$",
     re.IGNORECASE,
 )
 
 
 def _term(text: str) -> str | None:
-    term = text.strip(" ,;«»\"'")
+    # « diffère du PLIE » compares with « le PLIE »; « des GEIQ » are « les GEIQ ».
+    term = re.sub(r"^(du|des)\s", lambda m: "le " if m.group(1).lower() == "du" else "les ", text.strip(" ,;«»\"'"))
     return term if _NOUN_PHRASE.match(term) and len(term.split()) <= _MAX_TERM_WORDS else None
 
 
 def asked_term(turn: str) -> str | None:
     """The thing a definition question or an ellipsis asks about, as written, or None."""
-    match = _ASKED_TERM.match(" ".join(turn.split()))
-    return _term(match.group("term") or match.group("other")) if match else None
+    match = _ASKED_TERM.search(" ".join(turn.split()))
+    return _term(match.group("term") or match.group("other") or match.group("reported")) if match else None
 
 
 def compared_in_conversation(question: str, user_turns: Sequence[str]) -> tuple[str, str] | None:
