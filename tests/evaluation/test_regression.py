@@ -75,9 +75,13 @@ MARGIN = 0.02
 # abstains; margin 0.02 chosen on dev (out-of-scope recall 0.725 -> 0.850, nothing lost; any margin from 0.013 to
 # 0.031 gives the same dev figures). Test: out-of-scope recall 0.732 -> 0.829, lois abstention precision / recall
 # 0.444 / 0.667 -> 0.545 / 1.000, nothing else moved. Floors raised, lois abstention guarded.
+# Evening of 2 December: follow-up grammar, chosen on dev and on hand-tried conversations (« c'est » stands for the
+# conversation's subject, formalities alone, clitics before an inverted verb, clause ellipses, comparisons in a
+# conversation). Test: documents keyword recall 0.762 -> 0.772 (« Est-ce que c'est payant pour l'association ? »
+# after a DLA question; hit@1 0.920 -> 0.930, the same question), nothing else moved. Floors raised.
 # None: not applicable.
 MEASURED: dict[str, dict[str, float | None]] = {
-    "documents": {"hit@1": 0.920, "keyword_recall": 0.762, "abstention_precision": 0.769, "abstention_recall": 0.769},
+    "documents": {"hit@1": 0.930, "keyword_recall": 0.772, "abstention_precision": 0.769, "abstention_recall": 0.769},
     "conversations": {"hit@1": 0.850, "keyword_recall": 0.850, "abstention_precision": None, "abstention_recall": None},
     "out_of_scope": {"hit@1": None, "keyword_recall": None, "abstention_precision": None, "abstention_recall": 0.829},
     "seeds": {"hit@1": 0.963, "keyword_recall": 0.685, "abstention_precision": None, "abstention_recall": None},
