@@ -38,6 +38,8 @@ from essbot.types import Chunk, Passage
         ("Quelle est la date du prochain conseil communautaire ?", "date"),
         ("Quelle était l'année de création du syndicat mixte ?", "date"),
         ("Qui est la directrice de l'agence régionale ?", "person"),
+        ("Qui en est le trésorier ?", "person"),  # « en »: of what the conversation is about
+        ("Et qui y est la référente ?", "person"),
         ("Qui instruit les dossiers de conventionnement ?", "who"),
         ("Quelle administration contrôle les comptes d'une coopérative ?", "who"),
         ("Qu'est-ce qu'une monnaie locale ?", "definition"),

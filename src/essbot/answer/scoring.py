@@ -202,7 +202,10 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     # « Qui est la présidente de … ? »: the identity of a role holder, a person's name.
-    ("person", re.compile(r"^\s*(?:et\s+)?qui (?:est|sont|était|étaient) (?:le|la|les|l['’]|actuellement)\b", re.I)),
+    (
+        "person",
+        re.compile(r"^\s*(?:et\s+)?qui (?:en |y )?(?:est|sont|était|étaient) (?:le|la|les|l['’]|actuellement)\b", re.I),
+    ),
     # « Quel article / quelle loi / sur quel fondement… ? »: a legal reference is asked.
     (
         "reference",
