@@ -1085,3 +1085,12 @@ def test_an_ellipsis_answered_in_the_shape_its_conversation_asked() -> None:
     weights = TermWeights({}, 1)
     assert score_sentences(question, query, found, weights, kind="yesno")[0].sentence.startswith("Oui")
     assert not score_sentences(question, query, found, weights)[0].sentence.startswith("Oui")
+
+
+def test_a_law_article_answers_which_article_by_its_heading() -> None:
+    text = "Est considéré comme bail solidaire le contrat par lequel la commune loue un local à une association."
+    best = _best("Quel article définit le bail solidaire ?", (text, "Article 12", "12"))
+    assert best == f"Article 12 : {text}"
+    # Another question quotes the article's text as it is; a fiche's section is not an article.
+    assert _best("Qu'est-ce qu'un bail solidaire ?", (text, "Article 12", "12")) == text
+    assert _best("Quel article définit le bail solidaire ?", (text, "Définition", None)) == text

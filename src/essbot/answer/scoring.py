@@ -895,11 +895,18 @@ def score_sentences(
         if asked_article:
             opened.add(key)
         article_words = content_tokens(chunk.section) if asked_article else frozenset()
+        # A law article answers « Quel article… ? » by its number, which its heading gives (« Article 15 »).
+        article_heading = (
+            kind == "reference" and chunk.article is not None and bool(LEGAL_REFERENCE.search(chunk.section))
+        )
         usable = 0  # sentences of this passage that can be quoted, so far
         for position, (sentence, _) in enumerate(sentences):
             parts = _parts(sentences, position)
             if position == 0 and term_heading and parts == (sentence,) and glossary_entry(chunk.section, sentence):
                 parts = (f"{chunk.section.strip()} : {sentence}",)
+            elif article_heading and not LEGAL_REFERENCE.search(parts[0][:40]):
+                # « Quel article définit l'innovation sociale ? »: the article's own heading says which one.
+                parts = (f"{chunk.section.strip()} : {parts[0]}", *parts[1:])
             said = " ".join(parts)  # the sentence as the answer would quote it
             words = len(said.split())
             if words < 4 or words > 110 or any(looks_like_instruction(p) or is_metadata(p) for p in parts):
