@@ -1094,3 +1094,26 @@ def test_a_law_article_answers_which_article_by_its_heading() -> None:
     # Another question quotes the article's text as it is; a fiche's section is not an article.
     assert _best("Qu'est-ce qu'un bail solidaire ?", (text, "Article 12", "12")) == text
     assert _best("Quel article définit le bail solidaire ?", (text, "Définition", None)) == text
+
+
+def test_which_article_is_answered_by_the_article_about_the_subject_not_one_citing_an_article() -> None:
+    defining = "Est considéré comme bail solidaire le contrat par lequel la commune loue un local à une association."
+    citing = "Les associations définies à l'article 1er de la présente loi tiennent un registre de leurs baux."
+    best = _best("Quel article définit le bail solidaire ?", (citing, "Article 3", "3"), (defining, "Article 12", "12"))
+    assert best == f"Article 12 : {defining}"
+
+
+def test_an_article_heading_is_said_once_in_an_answer() -> None:
+    from essbot.answer.generators import ExtractiveGenerator, GenerationRequest
+    from essbot.answer.weights import TermWeights
+    from essbot.config import Settings
+
+    text = (
+        "Est considéré comme bail solidaire le contrat par lequel la commune loue un local à une association. "
+        "Le bail solidaire est conclu pour une durée de trois ans au moins."
+    )
+    article = Passage(Chunk("a12", text, "loi.md", "Loi", None, "Article 12", "markdown", article="12"), 1.0)
+    question = "Quel article définit le bail solidaire ?"
+    request = GenerationRequest(question, question, [article], [], None)
+    answer = "".join(ExtractiveGenerator(Settings(), TermWeights({}, 1)).stream(request))
+    assert answer.startswith("Article 12 : ") and answer.count("Article 12") == 1

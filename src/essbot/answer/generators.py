@@ -105,8 +105,15 @@ class ExtractiveGenerator:
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
         emitted: set[str] = set()
+        headed: set[str] = set()  # law articles whose heading (« Article 15 : ») was already said
         for candidate in self.select(request):
+            chunk = request.passages[candidate.passage_rank].chunk
+            heading = f"{chunk.section.strip()} : "
             for part in candidate.parts:
+                if chunk.article is not None and part.startswith(heading):
+                    if chunk.section in headed:
+                        part = part[len(heading) :]
+                    headed.add(chunk.section)
                 if part not in emitted:
                     yield (" " if emitted else "") + attach_marker(part, candidate.passage_rank + 1)
                     emitted.add(part)

@@ -550,6 +550,7 @@ def _parts(sentences: list[tuple[str, bool]], position: int) -> tuple[str, ...]:
 # « Deux questions décident : qui… ? »: a statement announcing the questions it lists, not a question.
 _ANNOUNCES = re.compile(rf"^(?![^:]*\b(?:{_INTERROGATIVE}|est-ce)\b)[^:?]{{12,}} : ", re.IGNORECASE)
 _ARTICLE_OPENING = 0.4
+_ASKING_FOR_REFERENCE = content_tokens("article articles texte textes référence références fondement disposition")
 _ASKING_FOR_CONTENT = content_tokens(
     "dit disent disait prévoit prévoient prévoyait contient contiennent énonce pose impose indique précise établit "
     "fixe contenu"
@@ -860,6 +861,11 @@ def score_sentences(
         wanted = (wanted - _ASKING_FOR_CONTENT) or wanted
     bonus = _BONUS.get(kind)
     asked = content_tokens(asked_words(question)) if query != question else frozenset()
+    if kind == "reference":
+        # « Quel article définit l'innovation sociale ? »: « article » is the answer's shape (its reference), not
+        # what the sentence must be about (« …au sens de l'article 1er » is about something else).
+        wanted = (wanted - _ASKING_FOR_REFERENCE) or wanted
+        asked = asked - _ASKING_FOR_REFERENCE
     # A « Oui »/« Non » about another structure does not answer (the answer to « Qui… ? » or « Quels… ? » names others).
     named_here = question_acronyms(question) if kind == "yesno" else frozenset()
     named = {article_key(number) for number in named_articles(question)} if kind == "article" else set()
