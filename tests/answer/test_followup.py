@@ -522,3 +522,8 @@ def test_a_clause_ellipsis_is_searched_with_its_context_only() -> None:
     plan = plan_followup("Et s'il s'agissait d'une SCIC ?", history)
     assert plan.certain and plan.contextual is not None
     assert plan.contextual.startswith("La commune peut-elle garantir l'emprunt d'une ressourcerie associative ?")
+
+
+@pytest.mark.parametrize("question", ["Qu'est-ce qu'une convention ?", "C'est quoi un agrément ?"])
+def test_asking_what_a_formality_is_stands_alone(question: str) -> None:
+    assert analyse_question(question).standalone

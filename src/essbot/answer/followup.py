@@ -268,8 +268,10 @@ def analyse_question(question: str) -> QuestionShape:
     # conversation; only a name of its own (« Et qu'est-ce que le SPASER ? ») makes the question start afresh.
     continues = bool(connective) and strong is None
     qualified = _QUALIFIED_NP.search(text)
-    # « Faut-il une délibération ? »: a noun phrase made only of relational nouns names nothing of its own.
-    has_subject = (strong is not None or bool(qualified)) and not _relational(text)
+    # « Faut-il une délibération ? »: a noun phrase made only of relational nouns names nothing of its own (but
+    # « Qu'est-ce qu'une convention ? » asks what the notion itself is).
+    formality_only = _relational(text) and question_kind(text) != "definition"
+    has_subject = (strong is not None or bool(qualified)) and not formality_only
     leaning, objects = _leaning_positions(text)
     if qualified and (strong is None or qualified.start() < strong):
         strong = qualified.start()
