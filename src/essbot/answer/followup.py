@@ -270,7 +270,8 @@ def analyse_question(question: str) -> QuestionShape:
     qualified = _QUALIFIED_NP.search(text)
     # « Faut-il une délibération ? »: a noun phrase made only of relational nouns names nothing of its own (but
     # « Qu'est-ce qu'une convention ? » asks what the notion itself is).
-    formality_only = _relational(text) and question_kind(text) != "definition"
+    relational = _relational(text)
+    formality_only = relational and question_kind(text) != "definition"
     has_subject = (strong is not None or bool(qualified)) and not formality_only
     leaning, objects = _leaning_positions(text)
     if qualified and (strong is None or qualified.start() < strong):
@@ -284,7 +285,7 @@ def analyse_question(question: str) -> QuestionShape:
         return strong is None or strong >= position or not _CLAUSE_BOUNDARY.search(text[strong:position])
 
     # « Quel article du code ? »: relational nouns alone point to what the conversation is about.
-    leans = outside(leaning) or (not has_subject and (_relational(text) or _bare_verb(text))) or continues
+    leans = outside(leaning) or (not has_subject and (relational or _bare_verb(text))) or continues
     return QuestionShape(has_subject, leans, elliptic, outside(objects), continues)
 
 
@@ -297,8 +298,7 @@ def _bounded(text: str) -> str:
 # condition, a subject pronoun, an object clitic before its verb), not a noun phrase standing for another (« Et pour
 # une SCOP ? »). Its names do not replace the subject's: « un local » is not another « commune ».
 _CLAUSE_AFTER_CONNECTIVE = re.compile(
-    r"^\s*(?:et|mais|alors|sinon|aussi|ensuite|puis|donc)?[\s,]*"
-    r"(?:si\b|s['’]ils?\b|(?:il|elle|ils|elles|on|nous|vous|je)\b"
+    r"^\s*(?:si\b|s['’]ils?\b|(?:il|elle|ils|elles|on|nous|vous|je)\b"
     r"|(?:lui|leur|y|en|le|la|les|se)\s+\w+(?:er|ir|re|oir)\b|(?:l['’]|s['’])\w+(?:er|ir|re|oir)\b)",
     _I,
 )
@@ -308,7 +308,8 @@ def replaces_names(question: str) -> bool:
     """An ellipsis whose names stand for names of the previous question (« Et pour une SCOP ? », « Et en
     Bretagne ? »), not a clause of its own added to it (« Et si elle veut lui louer un local ? »)."""
     # « Et un dossier ? » asks for the formality of the same thing: a relational noun replaces nothing.
-    return bool(subject_terms(question)) and not _CLAUSE_AFTER_CONNECTIVE.match(question) and not _relational(question)
+    clause = _CLAUSE_AFTER_CONNECTIVE.match(_CONNECTIVE.sub("", question, count=1))
+    return bool(subject_terms(question)) and not clause and not _relational(question)
 
 
 def _is_place_or_person(term: str) -> bool:
